@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file vaccel/utils/enum.h
+ * Enumerations defined once, as X-macro lists, so that the values and their
+ * names can never drift apart.
+ *
+ * A list has the form `#define LIST(X, P) X(P, NAME, VALUE) ...`. From it,
+ * VACCEL_ENUM_DEFINE() produces `<name>_t` with the items `P_NAME = VALUE`
+ * and a trailing `P_MAX`, `<name>_to_str()` ("P_NAME") and
+ * `<name>_to_base_str()` ("NAME").
+ */
+#pragma once
+
+#define VACCEL_ENUM_ITEM_(prefix, name, value) prefix##_##name = (value),
+#define VACCEL_ENUM_STR_CASE_(prefix, name, value) \
+	case prefix##_##name:                       \
+		return #prefix "_" #name;
+#define VACCEL_ENUM_BASE_STR_CASE_(prefix, name, value) \
+	case prefix##_##name:                            \
+		return #name;
+
+#define VACCEL_ENUM_DEFINE(tname, prefix, LIST)                         \
+	typedef enum {                                                  \
+		LIST(VACCEL_ENUM_ITEM_, prefix) prefix##_MAX            \
+	} tname##_t;                                                    \
+	static inline const char *tname##_to_str(tname##_t value)       \
+	{                                                               \
+		switch (value) {                                        \
+			LIST(VACCEL_ENUM_STR_CASE_, prefix)             \
+		default:                                                \
+			return #prefix "_MAX";                          \
+		}                                                       \
+	}                                                               \
+	static inline const char *tname##_to_base_str(tname##_t value)  \
+	{                                                               \
+		switch (value) {                                        \
+			LIST(VACCEL_ENUM_BASE_STR_CASE_, prefix)        \
+		default:                                                \
+			return "MAX";                                   \
+		}                                                       \
+	}
+
+/* Longest string an enum name of this API can have, NUL included. */
+#define VACCEL_ENUM_STR_MAX 64

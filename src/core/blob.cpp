@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "guard.hpp"
+#include "runtime.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using vaccel::core::dup_cstr;
+
+namespace {
+
+const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void clear(vaccel_blob *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+} // namespace
+
+extern "C" int vaccel_blob_init(struct vaccel_blob *blob, const char *path)
+{
+	if (!blob || !path || !*path)
+		return VACCEL_EINVAL;
+	struct stat st {};
+	if (stat(path, &st) != 0) {
+		int err = errno;
+		vaccel_error("blob: cannot stat %s: %s", path, strerror(err));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		vaccel_error("blob: %s is not a regular file", path);
+		return VACCEL_EINVAL;
+	}
+	clear(blob);
+	blob->type = VACCEL_BLOB_FILE;
+	blob->path = dup_cstr(path);
+	blob->name = dup_cstr(base_name(path));
+	if (!blob->path || !blob->name) {
+		vaccel_blob_release(blob);
+		return VACCEL_ENOMEM;
+	}
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_persist(struct vaccel_blob *blob, const char *dir,
+				   const char *filename, bool randomize)
+{
+	if (!blob || !dir || !filename || !*filename || strchr(filename, '/') ||
+	    !blob->data)
+		return VACCEL_EINVAL;
+	std::string path = std::string(dir) + "/" + filename;
+	int fd;
+	if (randomize) {
+		path += ".XXXXXX";
+		std::string tmpl = path;
+		fd = mkostemp(tmpl.data(), O_CLOEXEC);
+		path = tmpl;
+	} else {
+		fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			  0600);
+	}
+	if (fd < 0) {
+		int err = errno;
+		vaccel_error("blob: cannot create %s: %s", path.c_str(),
+			     strerror(err));
+		return err;
+	}
+	int err = write_all(fd, blob->data, blob->size);
+	close(fd);
+	if (err) {
+		unlink(path.c_str());
+		vaccel_error("blob: cannot write %s: %s", path.c_str(),
+			     strerror(err));
+		return err;
+	}
+	char *p = dup_cstr(path.c_str());
+	if (!p) {
+		unlink(path.c_str());
+		return VACCEL_ENOMEM;
+	}
+	if (blob->path_owned && blob->path)
+		unlink(blob->path);
+	free(blob->path);
+	blob->path = p;
+	blob->path_owned = true;
+	if (blob->type == VACCEL_BLOB_BUFFER)
+		blob->type = VACCEL_BLOB_FILE;
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_init_from_buf(struct vaccel_blob *blob,
+					 const uint8_t *buf, size_t size,
+					 bool own, const char *filename,
+					 const char *dir, bool randomize)
+{
+	if (!blob || !buf || !size || !filename || !*filename)
+		return VACCEL_EINVAL;
+	clear(blob);
+	blob->type = VACCEL_BLOB_BUFFER;
+	blob->name = dup_cstr(filename);
+	if (!blob->name)
+		return VACCEL_ENOMEM;
+	if (own) {
+		blob->data = static_cast<uint8_t *>(malloc(size));
+		if (!blob->data) {
+			vaccel_blob_release(blob);
+			return VACCEL_ENOMEM;
+		}
+		memcpy(blob->data, buf, size);
+		blob->data_owned = true;
+	} else {
+		blob->data = const_cast<uint8_t *>(buf);
+	}
+	blob->size = size;
+	if (dir) {
+		int ret = vaccel_blob_persist(blob, dir, filename, randomize);
+		if (ret) {
+			vaccel_blob_release(blob);
+			return ret;
+		}
+	}
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_release(struct vaccel_blob *blob)
+{
+	if (!blob)
+		return VACCEL_EINVAL;
+	if (blob->data && blob->data_owned) {
+		if (blob->type == VACCEL_BLOB_MAPPED)
+			munmap(blob->data, blob->size);
+		else
+			free(blob->data);
+	}
+	if (blob->path_owned && blob->path)
+		unlink(blob->path);
+	free(blob->path);
+	free(blob->name);
+	clear(blob);
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_new(struct vaccel_blob **blob, const char *path)
+{
+	if (!blob)
+		return VACCEL_EINVAL;
+	auto *b = static_cast<vaccel_blob *>(calloc(1, sizeof(vaccel_blob)));
+	if (!b)
+		return VACCEL_ENOMEM;
+	int ret = vaccel_blob_init(b, path);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	*blob = b;
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_from_buf(struct vaccel_blob **blob,
+				    const uint8_t *buf, size_t size, bool own,
+				    const char *filename, const char *dir,
+				    bool randomize)
+{
+	if (!blob)
+		return VACCEL_EINVAL;
+	auto *b = static_cast<vaccel_blob *>(calloc(1, sizeof(vaccel_blob)));
+	if (!b)
+		return VACCEL_ENOMEM;
+	int ret = vaccel_blob_init_from_buf(b, buf, size, own, filename, dir,
+					    randomize);
+	if (ret) {
+		free(b);
+		return ret;
+	}
+	*blob = b;
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_delete(struct vaccel_blob *blob)
+{
+	int ret = vaccel_blob_release(blob);
+	if (ret)
+		return ret;
+	free(blob);
+	return VACCEL_OK;
+}
+
+extern "C" int vaccel_blob_read(struct vaccel_blob *blob)
+{
+	if (!blob || !blob->path)
+		return VACCEL_EINVAL;
+	if (blob->data)
+		return VACCEL_OK;
+	int fd = open(blob->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		vaccel_error("blob: cannot open %s: %s", blob->path,
+			     strerror(err));
+		return err;
+	}
+	struct stat st {};
+	if (fstat(fd, &st) != 0) {
+		int err = errno;
+		close(fd);
+		return err;
+	}
+	size_t size = (size_t)st.st_size;
+	void *p = nullptr;
+	if (size) {
+		p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			int err = errno;
+			close(fd);
+			vaccel_error("blob: cannot map %s: %s", blob->path,
+				     strerror(err));
+			return err;
+		}
+	}
+	close(fd);
+	if (!size) {
+		vaccel_error("blob: %s is empty", blob->path);
+		return VACCEL_EINVAL;
+	}
+	blob->data = static_cast<uint8_t *>(p);
+	blob->size = size;
+	blob->data_owned = true;
+	blob->type = VACCEL_BLOB_MAPPED;
+	return VACCEL_OK;
+}
+
+extern "C" uint8_t *vaccel_blob_data(struct vaccel_blob *blob, size_t *size)
+{
+	if (!blob)
+		return nullptr;
+	if (!blob->data && vaccel_blob_read(blob) != VACCEL_OK)
+		return nullptr;
+	if (size)
+		*size = blob->size;
+	return blob->data;
+}
+
+extern "C" const char *vaccel_blob_path(struct vaccel_blob *blob)
+{
+	return blob ? blob->path : nullptr;
+}
+
+extern "C" bool vaccel_blob_valid(const struct vaccel_blob *blob)
+{
+	if (!blob || (unsigned)blob->type >= VACCEL_BLOB_MAX || !blob->name)
+		return false;
+	if (blob->type == VACCEL_BLOB_BUFFER)
+		return blob->data && blob->size;
+	return blob->path != nullptr;
+}

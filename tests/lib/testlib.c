@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Functions for vaccel_exec() tests. */
+#include <vaccel.h>
+
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* write[0] = 2 * read[0] (int32) */
+EXPORT int mytestfunc(struct vaccel_arg *read, size_t nr_read,
+		      struct vaccel_arg *write, size_t nr_write)
+{
+	struct vaccel_arg_array in, out;
+	int32_t x;
+	if (nr_read != 1 || nr_write != 1)
+		return VACCEL_EINVAL;
+	if (vaccel_arg_array_wrap(&in, read, nr_read) ||
+	    vaccel_arg_array_wrap(&out, write, nr_write))
+		return VACCEL_EINVAL;
+	int ret = vaccel_arg_array_get_int32(&in, &x);
+	if (ret)
+		return ret;
+	x *= 2;
+	return vaccel_arg_array_set_int32(&out, &x);
+}
+
+/* write[0][i] = sum of the float arrays read[*][i] */
+EXPORT int sum_arrays(struct vaccel_arg *read, size_t nr_read,
+		      struct vaccel_arg *write, size_t nr_write)
+{
+	if (nr_read < 1 || nr_write != 1 || write[0].type != VACCEL_ARG_FLOAT32_ARRAY)
+		return VACCEL_EINVAL;
+	size_t n = write[0].size / sizeof(float);
+	float *out = (float *)write[0].buf;
+	memset(out, 0, n * sizeof(float));
+	for (size_t r = 0; r < nr_read; ++r) {
+		if (read[r].type != VACCEL_ARG_FLOAT32_ARRAY ||
+		    read[r].size != n * sizeof(float))
+			return VACCEL_EINVAL;
+		const float *in = (const float *)read[r].buf;
+		for (size_t i = 0; i < n; ++i)
+			out[i] += in[i];
+	}
+	return VACCEL_OK;
+}
+
+/* Always fails with a distinctive code. */
+EXPORT int always_fails(struct vaccel_arg *read, size_t nr_read,
+			struct vaccel_arg *write, size_t nr_write)
+{
+	(void)read; (void)nr_read; (void)write; (void)nr_write;
+	return VACCEL_EREMOTEIO;
+}
+
+/* Does nothing: the cost of exec itself. */
+EXPORT int empty(struct vaccel_arg *read, size_t nr_read,
+		 struct vaccel_arg *write, size_t nr_write)
+{
+	(void)read; (void)nr_read; (void)write; (void)nr_write;
+	return VACCEL_OK;
+}
