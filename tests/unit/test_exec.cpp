@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+using vtest::boot;
+
+class Exec : public vtest::Runtime {
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(boot({"exec"}), VACCEL_OK);
+		ASSERT_EQ(vaccel_session_init(&sess, 0), VACCEL_OK);
+	}
+	void TearDown() override
+	{
+		EXPECT_EQ(vaccel_session_release(&sess), VACCEL_OK);
+		vtest::Runtime::TearDown();
+	}
+	int call(const char *lib, const char *sym, int32_t in, int32_t *out)
+	{
+		vaccel_arg r{}, w{};
+		vaccel_arg_init_from_buf(&r, &in, sizeof in, VACCEL_ARG_INT32, 0);
+		vaccel_arg_init_from_buf(&w, out, sizeof *out, VACCEL_ARG_INT32, 0);
+		return vaccel_exec(&sess, lib, sym, &r, 1, &w, 1);
+	}
+	vaccel_session sess{};
+	std::string testlib = vtest::lib("vaccel-test-lib");
+};
+
+TEST_F(Exec, RunsTheFunctionAndReturnsItsResult)
+{
+	int32_t out = 0;
+	ASSERT_EQ(call(testlib.c_str(), "mytestfunc", 21, &out), VACCEL_OK);
+	EXPECT_EQ(out, 42);
+	// Cached library and symbol, same answers.
+	for (int i = 0; i < 100; ++i) {
+		ASSERT_EQ(call(testlib.c_str(), "mytestfunc", i, &out), VACCEL_OK);
+		ASSERT_EQ(out, 2 * i);
+	}
+	EXPECT_EQ(call(testlib.c_str(), "always_fails", 1, &out),
+		  VACCEL_EREMOTEIO);
+}
+
+TEST_F(Exec, ArraysThroughArgArrays)
+{
+	std::vector<float> a{1, 2, 3}, b{10, 20, 30}, c(3, -1);
+	vaccel_arg_array rd{}, wr{};
+	ASSERT_EQ(vaccel_arg_array_init(&rd, 1), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_init(&wr, 1), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_add_float_array(&rd, a.data(), a.size()),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_add_float_array(&rd, b.data(), b.size()),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_add_float_array(&wr, c.data(), c.size()),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_exec(&sess, testlib.c_str(), "sum_arrays", rd.args,
+			      rd.count, wr.args, wr.count),
+		  VACCEL_OK);
+	EXPECT_EQ(c, (std::vector<float>{11, 22, 33}));
+	vaccel_arg_array_release(&rd);
+	vaccel_arg_array_release(&wr);
+}
+
+TEST_F(Exec, BadLibraryOrSymbol)
+{
+	int32_t out = 0;
+	EXPECT_EQ(call("/nonexistent/lib.so", "f", 1, &out), VACCEL_ENOENT);
+	EXPECT_EQ(call(testlib.c_str(), "no_such_symbol", 1, &out),
+		  VACCEL_ENOENT);
+	EXPECT_EQ(call(nullptr, "f", 1, &out), VACCEL_EINVAL);
+	EXPECT_EQ(call(testlib.c_str(), "", 1, &out), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_exec(&sess, testlib.c_str(), "mytestfunc", nullptr, 1,
+			      nullptr, 0),
+		  VACCEL_EINVAL);
+	// Wrong arg type: the function's own check reports it.
+	int64_t wide = 5;
+	vaccel_arg r{}, w{};
+	vaccel_arg_init_from_buf(&r, &wide, sizeof wide, VACCEL_ARG_INT64, 0);
+	vaccel_arg_init_from_buf(&w, &out, sizeof out, VACCEL_ARG_INT32, 0);
+	EXPECT_EQ(vaccel_exec(&sess, testlib.c_str(), "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_EINVAL);
+}
+
+TEST_F(Exec, WithResourceFromFileAndFromMemory)
+{
+	vaccel_resource file{};
+	ASSERT_EQ(vaccel_resource_init(&file, testlib.c_str(), VACCEL_RESOURCE_LIB),
+		  VACCEL_OK);
+	int32_t in = 7, out = 0;
+	vaccel_arg r{}, w{};
+	vaccel_arg_init_from_buf(&r, &in, sizeof in, VACCEL_ARG_INT32, 0);
+	vaccel_arg_init_from_buf(&w, &out, sizeof out, VACCEL_ARG_INT32, 0);
+	// Not registered yet: refused.
+	EXPECT_EQ(vaccel_exec_with_resource(&sess, &file, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_EPERM);
+	ASSERT_EQ(vaccel_resource_register(&file, &sess), VACCEL_OK);
+	ASSERT_EQ(vaccel_exec_with_resource(&sess, &file, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_OK);
+	EXPECT_EQ(out, 14);
+
+	// The same library sent as bytes (as a guest would) runs from memory.
+	std::ifstream f(testlib, std::ios::binary);
+	std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+	vaccel_resource mem{};
+	ASSERT_EQ(vaccel_resource_init_from_buf(&mem, bytes.data(), bytes.size(),
+						VACCEL_RESOURCE_LIB, "lib.so",
+						true),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&mem, &sess), VACCEL_OK);
+	in = 50;
+	ASSERT_EQ(vaccel_exec_with_resource(&sess, &mem, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_OK);
+	EXPECT_EQ(out, 100);
+
+	// A MODEL resource is not a library.
+	vaccel_resource model{};
+	ASSERT_EQ(vaccel_resource_init(&model, testlib.c_str(),
+				       VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+	EXPECT_EQ(vaccel_exec_with_resource(&sess, &model, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_exec_with_resource(&sess, nullptr, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_EINVAL);
+
+	// Unregistered from its last session, the library is closed; a new
+	// registration opens it again.
+	EXPECT_EQ(vaccel_resource_unregister(&file, &sess), VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&file, &sess), VACCEL_OK);
+	in = 3;
+	ASSERT_EQ(vaccel_exec_with_resource(&sess, &file, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_OK);
+	EXPECT_EQ(out, 6);
+	for (auto *res : {&file, &mem, &model})
+		EXPECT_EQ(vaccel_resource_release(res), VACCEL_OK);
+}
