@@ -39,13 +39,23 @@ struct Library {
 	}
 };
 
-std::mutex lock;
-std::map<std::string, std::unique_ptr<Library>> libraries;
-// Entries are never moved or freed while the plugin is loaded, so threads
-// may keep pointers to them; the generation retires those pointers when a
-// library is dropped.
-std::map<std::pair<std::string, std::string>, std::unique_ptr<Symbol>> symbols;
-std::atomic<uint64_t> generation{1};
+// Plugin state lives on the heap and is never destroyed: the runtime may
+// call fini() at process exit after this library's static destructors ran.
+struct State {
+	std::mutex lock;
+	std::map<std::string, std::unique_ptr<Library>> libraries;
+	// Entries are never moved or freed while the plugin is loaded, so
+	// threads may keep pointers to them; the generation retires those
+	// pointers when a library is dropped.
+	std::map<std::pair<std::string, std::string>, std::unique_ptr<Symbol>>
+		symbols;
+	std::atomic<uint64_t> generation{1};
+};
+State &state = *new State;
+auto &lock = state.lock;
+auto &libraries = state.libraries;
+auto &symbols = state.symbols;
+auto &generation = state.generation;
 
 struct Hit {
 	const Symbol *sym;

@@ -71,6 +71,14 @@ bool hint_matches(uint32_t hint, uint32_t type)
 	return want == 0 || (want & type) != 0;
 }
 
+void exit_cleanup()
+{
+	const char *v = getenv("VACCEL_CLEANUP_ENABLED");
+	if (v && strcmp(v, "0") == 0)
+		return;
+	Runtime::get().cleanup(true);
+}
+
 } // namespace
 
 Runtime &Runtime::get() noexcept
@@ -311,6 +319,10 @@ int Runtime::load_plugin(const char *spec) noexcept
 				return fail(ret);
 			}
 		}
+		// Plugins' static destructors run at exit in reverse order of
+		// registration; an exit handler registered after each load runs
+		// before them, so fini() still finds its plugin intact.
+		atexit(exit_cleanup);
 		vaccel_debug("plugin %s %s loaded from %s (type 0x%x)",
 			     desc->name, desc->version ? desc->version : "",
 			     p->origin.c_str(), desc->type);
@@ -570,8 +582,5 @@ extern "C" const char *vaccel_plugin_for_op(vaccel_op_type_t op, uint32_t hint)
 // VACCEL_CLEANUP_ENABLED=0.
 __attribute__((destructor)) static void vaccel_runtime_fini(void)
 {
-	const char *v = getenv("VACCEL_CLEANUP_ENABLED");
-	if (v && strcmp(v, "0") == 0)
-		return;
-	Runtime::get().cleanup(true);
+	vaccel::core::exit_cleanup();
 }
