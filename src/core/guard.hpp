@@ -6,8 +6,8 @@
 #include "vaccel/error.h"
 #include "vaccel/log.h"
 
+#include <exception>
 #include <new>
-#include <system_error>
 #include <utility>
 
 namespace vaccel::core {
@@ -20,9 +20,6 @@ inline auto guarded(const char *where, F &&body) noexcept -> decltype(body())
 	} catch (const std::bad_alloc &) {
 		vaccel_error("%s: out of memory", where);
 		return VACCEL_ENOMEM;
-	} catch (const std::system_error &e) {
-		vaccel_error("%s: %s", where, e.what());
-		return e.code().value() != 0 ? e.code().value() : VACCEL_EIO;
 	} catch (const std::exception &e) {
 		vaccel_error("%s: %s", where, e.what());
 		return VACCEL_EIO;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "fs.hpp"
 #include "guard.hpp"
 #include "runtime.hpp"
 
@@ -8,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
-#include <filesystem>
 #include <string>
 #include <sys/stat.h>
 #include <vector>
@@ -151,10 +151,12 @@ extern "C" int vaccel_resource_init(struct vaccel_resource *res,
 		if (S_ISDIR(st.st_mode)) {
 			parts.path_type = VACCEL_PATH_LOCAL_DIR;
 			std::vector<std::string> files;
-			for (auto &e : std::filesystem::directory_iterator(path))
-				if (e.is_regular_file())
-					files.push_back(e.path().string());
-			std::sort(files.begin(), files.end());
+			if (!regular_files(path, files)) {
+				int err = errno;
+				vaccel_error("resource init: cannot read %s: %s",
+					     path, strerror(err));
+				return err;
+			}
 			if (files.empty()) {
 				vaccel_error("resource init: directory %s has "
 					     "no files", path);
@@ -310,8 +312,7 @@ extern "C" int vaccel_resource_release(struct vaccel_resource *res)
 		free(res->paths[i]);
 	free(res->paths);
 	if (res->rundir) {
-		std::error_code ec;
-		std::filesystem::remove_all(res->rundir, ec);
+		remove_tree(res->rundir);
 		free(res->rundir);
 	}
 	delete impl;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime.hpp"
+#include "fs.hpp"
 #include "guard.hpp"
 
 #include <algorithm>
@@ -9,7 +10,6 @@
 #include <cstring>
 #include <ctime>
 #include <dlfcn.h>
-#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,8 +157,7 @@ int Runtime::cleanup(bool at_exit) noexcept
 	{
 		std::lock_guard rl(rundir_lock_);
 		if (!rundir_.empty()) {
-			std::error_code ec;
-			std::filesystem::remove_all(rundir_, ec);
+			remove_tree(rundir_);
 			rundir_.clear();
 		}
 	}
