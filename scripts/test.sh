@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, builds, runs the suite; then again
+# with AddressSanitizer + UndefinedBehaviorSanitizer (leaks included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export CTEST_OUTPUT_ON_FAILURE=1
+
+echo "== build and test (RelWithDebInfo)"
+scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+ctest --test-dir build -j"$(nproc)" --timeout 120
+
+echo "== build and test with ASan + UBSan"
+scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DVACCEL_SANITIZE=address,undefined \
+	-DVACCEL_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan -j"$(nproc)" --timeout 300
+
+echo "== benchmarks run (smoke, figures are in docs/performance.md)"
+build/bin/vaccel-bench-core --benchmark_min_time=0.01 >/dev/null 2>&1 ||
+	{ echo "benchmark program failed" >&2; exit 1; }
+
+echo "== install: a C program builds with pkg-config against the installed tree"
+rm -rf build/stage
+DESTDIR=$PWD/build/stage cmake --install build >/dev/null
+P=$PWD/build/stage/usr/local
+PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$PWD/build/stage \
+	cc examples/noop.c $(PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$PWD/build/stage pkg-config --cflags --libs vaccel) \
+	-o build/stage/noop
+LD_LIBRARY_PATH=$P/lib VACCEL_PLUGINS=$P/lib/libvaccel-noop.so build/stage/noop 10 >/dev/null
+echo "all tests passed"
