@@ -4,7 +4,7 @@
  * Bootstrap and teardown. The runtime bootstraps itself from the environment
  * on first use, so most programs never call these. A program that wants its
  * own configuration calls vaccel_bootstrap_with_config() before anything
- * else (or sets VACCEL_BOOTSTRAP_ENABLED=0 and calls it later).
+ * else.
  */
 #pragma once
 

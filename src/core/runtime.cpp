@@ -234,7 +234,12 @@ int Runtime::load_plugin(const char *spec) noexcept
 			}
 			std::string err;
 			for (auto &t : tries) {
-				p->dl_handle = dlopen(t.c_str(), RTLD_NOW | RTLD_LOCAL);
+				// NODELETE: a plugin, or a library it pulls in,
+				// may leave thread-local storage or exit handlers
+				// behind; unmapping its code would turn those into
+				// crashes at thread or process exit.
+				p->dl_handle = dlopen(t.c_str(), RTLD_NOW | RTLD_LOCAL |
+								   RTLD_NODELETE);
 				if (p->dl_handle) {
 					p->origin = t;
 					break;

@@ -24,8 +24,9 @@ protected:
 	}
 	void TearDown() override
 	{
-		if (sess.id > 0)
+		if (sess.id > 0) {
 			EXPECT_EQ(vaccel_session_release(&sess), VACCEL_OK);
+		}
 		fs::remove_all(dir);
 		vtest::Runtime::TearDown();
 	}

@@ -8,6 +8,11 @@
  * VACCEL_ENUM_DEFINE() produces `<name>_t` with the items `P_NAME = VALUE`
  * and a trailing `P_MAX`, `<name>_to_str()` ("P_NAME") and
  * `<name>_to_base_str()` ("NAME").
+ *
+ * The last item, never used as a value, widens the enum's range to every
+ * non-negative int: a C caller may pass any value, and the runtime must be
+ * able to hold it and refuse it (in C++ an enum holding a value outside its
+ * range is undefined behaviour).
  */
 #pragma once
 
@@ -21,7 +26,8 @@
 
 #define VACCEL_ENUM_DEFINE(tname, prefix, LIST)                         \
 	typedef enum {                                                  \
-		LIST(VACCEL_ENUM_ITEM_, prefix) prefix##_MAX            \
+		LIST(VACCEL_ENUM_ITEM_, prefix) prefix##_MAX,           \
+		prefix##_ENUM_RANGE_ = 0x7fffffff                       \
 	} tname##_t;                                                    \
 	static inline const char *tname##_to_str(tname##_t value)       \
 	{                                                               \
