@@ -20,7 +20,7 @@
 namespace vaccel::core {
 
 char no_impl_marker;
-bool prof_enabled = false;
+std::atomic<bool> prof_enabled{false};
 
 uint64_t now_ns() noexcept
 {
@@ -132,7 +132,7 @@ int Runtime::do_bootstrap(const struct vaccel_config &cfg) noexcept
 	if (vaccel_config_init_from(&config_,
 				    const_cast<struct vaccel_config *>(&cfg)) != 0)
 		return VACCEL_ENOMEM;
-	prof_enabled = config_.profiling_enabled;
+	prof_enabled.store(config_.profiling_enabled);
 	// Visible to the logger before plugins log anything.
 	initialized_.store(true, std::memory_order_release);
 	vaccel_log_init();

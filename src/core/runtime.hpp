@@ -144,7 +144,7 @@ inline ResourceImpl *resource_impl(const vaccel_resource *r) noexcept
 }
 
 // Profiling switch, read on every operation.
-extern bool prof_enabled;
+extern std::atomic<bool> prof_enabled; // relaxed loads: a plain load on x86
 uint64_t now_ns() noexcept;
 
 // strdup that returns nullptr for nullptr.

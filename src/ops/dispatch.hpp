@@ -28,7 +28,7 @@ inline int dispatch(vaccel_session *sess, Args... args) noexcept
 		return VACCEL_ENOTSUP;
 	}
 	auto impl = reinterpret_cast<Fn>(fn);
-	if (__builtin_expect(!core::prof_enabled, 1))
+	if (__builtin_expect(!core::prof_enabled.load(std::memory_order_relaxed), 1))
 		return impl(sess, args...);
 	uint64_t t0 = core::now_ns();
 	int ret = impl(sess, args...);
