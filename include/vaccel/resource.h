@@ -67,7 +67,8 @@ int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 int vaccel_resource_init_from_buf(struct vaccel_resource *res, const void *buf,
 				  size_t nr_bytes, vaccel_resource_type_t type,
 				  const char *filename, bool mem_only);
-/** From existing blobs (copied). */
+/** From existing blobs: the blob structs are copied; the bytes of a BUFFER
+ *  blob are copied if it owns them, else borrowed like the source did. */
 int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 				    const struct vaccel_blob **blobs,
 				    size_t nr_blobs,

@@ -272,8 +272,13 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 			vaccel_blob *b = nullptr;
 			int ret;
 			if (src->type == VACCEL_BLOB_BUFFER) {
+				// Borrowed bytes stay borrowed: whoever lent them
+				// to the source blob keeps them alive (the agent's
+				// content cache does; a model is not copied per
+				// registration).
 				ret = vaccel_blob_from_buf(&b, src->data,
-							   src->size, true,
+							   src->size,
+							   src->data_owned,
 							   src->name, nullptr,
 							   false);
 			} else {

@@ -59,3 +59,17 @@ EXPORT int empty(struct vaccel_arg *read, size_t nr_read,
 	(void)read; (void)nr_read; (void)write; (void)nr_write;
 	return VACCEL_OK;
 }
+
+/* Sleeps read[0] (int32) milliseconds: a call that is still in flight. */
+#include <time.h>
+EXPORT int sleep_ms(struct vaccel_arg *read, size_t nr_read,
+		    struct vaccel_arg *write, size_t nr_write)
+{
+	(void)write; (void)nr_write;
+	if (nr_read != 1 || read[0].size != sizeof(int32_t))
+		return VACCEL_EINVAL;
+	int32_t ms = *(int32_t *)read[0].buf;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	return VACCEL_OK;
+}

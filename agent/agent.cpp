@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: Apache-2.0
+// vaccel-agent: serves vAccel operations to guests (VMs, containers,
+// unikernels) over unix sockets, TCP or vsock, using the host's plugins
+// (VACCEL_PLUGINS). Every byte from a guest is untrusted: frames are
+// size-checked before allocation, ids are looked up in the connection's own
+// tables, and exec is off unless the operator allows it.
+#include <vaccel.h>
+
+#include "rpc/net.hpp"
+#include "rpc/sha256.hpp"
+#include "rpc/wire.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cinttypes>
+#include <climits>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <getopt.h>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <poll.h>
+#include <string>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+using namespace vaccel::rpc;
+
+namespace {
+
+struct Options {
+	std::vector<std::string> addrs;
+	std::vector<std::string> exec_dirs; // canonical, with a trailing '/'
+	bool allow_guest_libs = false;
+	bool allow_remote = false;
+	uint64_t max_message = kDefaultMaxMessage;
+	uint32_t max_sessions = 64;
+	uint32_t max_resources = 256;
+	uint32_t max_connections = 256;
+	uint64_t cache_bytes = 1ull << 30;
+	int timeout_ms = 30000;
+	int spin_us = 50;
+	bool quiet = false;
+};
+Options opt;
+
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void say(const char *fmt, ...)
+{
+	if (opt.quiet)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	vaccel_log_print(VACCEL_LOG_INFO, "[agent] %s", line);
+}
+
+// Blobs by content hash, shared by every connection. Entries in use by a
+// resource are pinned; unpinned ones are evicted, oldest first, past the
+// size limit.
+class BlobCache {
+public:
+	using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
+	Bytes get(const Digest &d)
+	{
+		std::lock_guard lk(lock_);
+		auto it = map_.find(key(d));
+		return it == map_.end() ? nullptr : it->second;
+	}
+	void put(const Digest &d, Bytes b)
+	{
+		std::lock_guard lk(lock_);
+		auto k = key(d);
+		if (map_.count(k))
+			return;
+		total_ += b->size();
+		map_.emplace(k, std::move(b));
+		order_.push_back(k);
+		while (total_ > opt.cache_bytes && evict_one())
+			;
+	}
+	uint64_t stored() const { return stored_.load(); }
+	void count_store() { stored_++; }
+
+private:
+	static std::string key(const Digest &d)
+	{
+		return std::string(d.begin(), d.end());
+	}
+	bool evict_one()
+	{
+		for (auto it = order_.begin(); it != order_.end(); ++it) {
+			auto m = map_.find(*it);
+			if (m != map_.end() && m->second.use_count() == 1) {
+				total_ -= m->second->size();
+				map_.erase(m);
+				order_.erase(it);
+				return true;
+			}
+		}
+		return false;
+	}
+	std::mutex lock_;
+	std::unordered_map<std::string, Bytes> map_;
+	std::list<std::string> order_;
+	uint64_t total_ = 0;
+	std::atomic<uint64_t> stored_{0};
+};
+BlobCache cache;
+
+// Spinning for the next request pays only while every connection can have
+// a core; past that, spinners steal time from the calls they wait for.
+std::atomic<int> active_connections{0};
+const int nr_cpus = (int)std::thread::hardware_concurrency();
+
+struct Resource {
+	vaccel_resource *res = nullptr;
+	vaccel_session *sess = nullptr;
+	std::vector<BlobCache::Bytes> pins; // keep the borrowed bytes alive
+};
+
+class Connection {
+public:
+	Connection(uint64_t id, Stream s, std::string peer)
+		: id_(id), s_(std::move(s)), peer_(std::move(peer))
+	{
+	}
+	~Connection() { release_all(); }
+	void serve();
+	int fd() const { return s_.fd(); }
+
+private:
+	int reply(const Header &req, int status, std::vector<iovec> &iov);
+	int reply(const Header &req, int status)
+	{
+		std::vector<iovec> iov(1);
+		return reply(req, status, iov);
+	}
+	template <class T> int reply_value(const Header &req, T v)
+	{
+		std::vector<iovec> iov{{}, {&v, sizeof v}};
+		return reply(req, 0, iov);
+	}
+	bool handle(const Header &h, const std::vector<uint8_t> &body);
+	bool on_hello(const Header &h, Reader &r);
+	bool on_session_init(const Header &h, Reader &r);
+	bool on_session_release(const Header &h, Reader &r);
+	bool on_blob_query(const Header &h, Reader &r);
+	bool on_blob_put(const Header &h, const std::vector<uint8_t> &body);
+	bool on_register(const Header &h, Reader &r);
+	bool on_unregister(const Header &h, Reader &r);
+	bool on_op(const Header &h, const std::vector<uint8_t> &body);
+	int exec_allowed(const OpRequest &op);
+	vaccel_session *session(int64_t id)
+	{
+		auto it = sessions_.find(id);
+		return it == sessions_.end() ? nullptr : it->second;
+	}
+	void drop_resource(std::map<int64_t, Resource>::iterator it);
+	void release_all();
+
+	uint64_t id_;
+	Stream s_;
+	std::string peer_;
+	bool hello_ = false;
+	std::map<int64_t, vaccel_session *> sessions_;
+	std::map<int64_t, Resource> resources_;
+};
+
+int Connection::reply(const Header &req, int status, std::vector<iovec> &iov)
+{
+	uint64_t len = 0;
+	for (size_t i = 1; i < iov.size(); ++i)
+		len += iov[i].iov_len;
+	Header h;
+	h.type = req.type;
+	h.id = req.id;
+	h.status = status;
+	h.body_len = (uint32_t)len;
+	uint8_t hb[kHeaderSize];
+	encode_header(h, hb);
+	iov[0] = iovec{hb, kHeaderSize};
+	return s_.writev_all(iov.data(), (int)iov.size());
+}
+
+void Connection::serve()
+{
+	say("connection %" PRIu64 " from %s opened", id_, peer_.c_str());
+	std::vector<uint8_t> body;
+	const char *why = "closed by the peer";
+	active_connections++;
+	for (;;) {
+		uint8_t hb[kHeaderSize];
+		s_.set_spin(active_connections.load() <= nr_cpus ? opt.spin_us : 0);
+		if (s_.read_exact(hb, kHeaderSize, true))
+			break;
+		Header h = decode_header(hb);
+		if (h.magic != kMagic || h.version != kVersion) {
+			why = "dropped: bad magic or version";
+			break;
+		}
+		if (h.body_len > opt.max_message) {
+			why = "dropped: frame larger than --max-message";
+			break;
+		}
+		if (!hello_ && h.type != (uint16_t)Msg::hello) {
+			why = "dropped: no hello";
+			break;
+		}
+		body.resize(h.body_len);
+		if (h.body_len && s_.read_exact(body.data(), h.body_len)) {
+			why = "dropped: truncated frame";
+			break;
+		}
+		if (!handle(h, body)) {
+			why = "dropped: protocol violation";
+			break;
+		}
+		// Keep a large body's memory only while it is in use.
+		if (body.capacity() > (1u << 20))
+			std::vector<uint8_t>().swap(body);
+	}
+	active_connections--;
+	size_t n = sessions_.size();
+	release_all();
+	s_.close(); // now, not when the accept loop next reaps this thread
+	say("connection %" PRIu64 " %s; released %zu session(s)", id_, why, n);
+}
+
+bool Connection::handle(const Header &h, const std::vector<uint8_t> &body)
+{
+	Reader r(body.data(), body.size());
+	switch ((Msg)h.type) {
+	case Msg::hello:
+		return on_hello(h, r);
+	case Msg::session_init:
+		return on_session_init(h, r);
+	case Msg::session_release:
+		return on_session_release(h, r);
+	case Msg::blob_query:
+		return on_blob_query(h, r);
+	case Msg::blob_put:
+		return on_blob_put(h, body);
+	case Msg::resource_register:
+		return on_register(h, r);
+	case Msg::resource_unregister:
+		return on_unregister(h, r);
+	case Msg::op:
+		return on_op(h, body);
+	}
+	vaccel_error("[agent] connection %" PRIu64 ": unknown message %u", id_,
+		     h.type);
+	return false;
+}
+
+bool Connection::on_hello(const Header &h, Reader &r)
+{
+	uint32_t lo = 0, hi = 0;
+	if (!r.get(lo) || !r.get(hi) || r.left())
+		return false;
+	if (lo > kVersion || hi < kVersion) {
+		vaccel_error("[agent] connection %" PRIu64 ": client speaks "
+			     "versions %u..%u, agent %u", id_, lo, hi, kVersion);
+		reply(h, VACCEL_EBACKEND);
+		return false;
+	}
+	hello_ = true;
+	struct {
+		uint32_t version = kVersion, reserved = 0;
+		uint64_t max_message = opt.max_message;
+	} out;
+	return reply_value(h, out) == 0;
+}
+
+bool Connection::on_session_init(const Header &h, Reader &r)
+{
+	uint32_t flags = 0, reserved = 0;
+	if (!r.get(flags) || !r.get(reserved) || r.left())
+		return false;
+	if (sessions_.size() >= opt.max_sessions) {
+		vaccel_error("[agent] connection %" PRIu64 ": session limit %u",
+			     id_, opt.max_sessions);
+		return reply(h, VACCEL_EUSERS) == 0;
+	}
+	auto *s = static_cast<vaccel_session *>(calloc(1, sizeof(vaccel_session)));
+	if (!s)
+		return reply(h, VACCEL_ENOMEM) == 0;
+	// The agent's own sessions never ask for a remote plugin.
+	int ret = vaccel_session_init(s, flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE);
+	if (ret) {
+		free(s);
+		return reply(h, ret) == 0;
+	}
+	sessions_[s->id] = s;
+	return reply_value<int64_t>(h, s->id) == 0;
+}
+
+bool Connection::on_session_release(const Header &h, Reader &r)
+{
+	int64_t sid = 0;
+	if (!r.get(sid) || r.left())
+		return false;
+	vaccel_session *s = session(sid);
+	if (!s)
+		return reply(h, VACCEL_EINVAL) == 0;
+	for (auto it = resources_.begin(); it != resources_.end();)
+		if (it->second.sess == s)
+			drop_resource(it++);
+		else
+			++it;
+	vaccel_session_delete(s);
+	sessions_.erase(sid);
+	return reply(h, 0) == 0;
+}
+
+bool Connection::on_blob_query(const Header &h, Reader &r)
+{
+	uint32_t n = 0;
+	if (!r.get(n) || n > kMaxBlobs || r.left() != (size_t)n * 32)
+		return false;
+	std::vector<uint8_t> have(n);
+	for (uint32_t i = 0; i < n; ++i) {
+		Digest d;
+		memcpy(d.data(), r.take(32), 32);
+		have[i] = cache.get(d) != nullptr;
+	}
+	std::vector<iovec> iov{{}, {have.data(), have.size()}};
+	return reply(h, 0, iov) == 0;
+}
+
+bool Connection::on_blob_put(const Header &h, const std::vector<uint8_t> &body)
+{
+	if (body.size() < 32)
+		return false;
+	Digest claimed;
+	memcpy(claimed.data(), body.data(), 32);
+	// Never trust the guest's hash: it is the cache key other guests use.
+	Digest real = Sha256::of(body.data() + 32, body.size() - 32);
+	if (real != claimed) {
+		vaccel_error("[agent] connection %" PRIu64 ": blob does not match "
+			     "its hash", id_);
+		return reply(h, VACCEL_EINVAL) == 0;
+	}
+	if (!cache.get(real)) {
+		cache.put(real, std::make_shared<const std::vector<uint8_t>>(
+					body.begin() + 32, body.end()));
+		cache.count_store();
+		say("blob %s stored (%zu bytes)", to_hex(real).substr(0, 16).c_str(),
+		    body.size() - 32);
+	}
+	return reply(h, 0) == 0;
+}
+
+bool Connection::on_register(const Header &h, Reader &r)
+{
+	int64_t sid = 0;
+	uint32_t type = 0, n = 0;
+	if (!r.get(sid) || !r.get(type) || !r.get(n) || n == 0 || n > kMaxBlobs)
+		return false;
+	struct In {
+		Digest d;
+		std::string name;
+	};
+	std::vector<In> in(n);
+	for (auto &b : in) {
+		const uint8_t *d = r.take(32);
+		uint16_t len = 0;
+		if (!d || !r.get(len) || len == 0 || len > kMaxName)
+			return false;
+		const uint8_t *name = r.take(len);
+		if (!name)
+			return false;
+		memcpy(b.d.data(), d, 32);
+		b.name.assign((const char *)name, len);
+		if (b.name.find('\0') != std::string::npos ||
+		    b.name.find('/') != std::string::npos)
+			return reply(h, VACCEL_EINVAL) == 0;
+	}
+	if (r.left())
+		return false;
+	vaccel_session *s = session(sid);
+	if (!s || type >= VACCEL_RESOURCE_MAX)
+		return reply(h, VACCEL_EINVAL) == 0;
+	if (type == VACCEL_RESOURCE_LIB && !opt.allow_guest_libs) {
+		vaccel_error("[agent] connection %" PRIu64 ": guest libraries are "
+			     "refused (start the agent with --allow-guest-libs)",
+			     id_);
+		return reply(h, VACCEL_EPERM) == 0;
+	}
+	if (resources_.size() >= opt.max_resources)
+		return reply(h, VACCEL_EUSERS) == 0;
+	Resource res;
+	std::vector<vaccel_blob> blobs(n);
+	std::vector<const vaccel_blob *> ptrs;
+	int ret = 0;
+	for (uint32_t i = 0; i < n && !ret; ++i) {
+		auto bytes = cache.get(in[i].d);
+		if (!bytes || bytes->empty()) {
+			ret = VACCEL_ENOENT;
+			break;
+		}
+		res.pins.push_back(bytes);
+		ret = vaccel_blob_init_from_buf(&blobs[i], bytes->data(),
+						bytes->size(), false,
+						in[i].name.c_str(), nullptr, false);
+		ptrs.push_back(&blobs[i]);
+	}
+	if (!ret)
+		ret = vaccel_resource_from_blobs(&res.res, ptrs.data(), n,
+						 (vaccel_resource_type_t)type);
+	for (uint32_t i = 0; i < ptrs.size(); ++i)
+		vaccel_blob_release(&blobs[i]);
+	if (!ret) {
+		ret = vaccel_resource_register(res.res, s);
+		if (ret)
+			vaccel_resource_delete(res.res);
+	}
+	if (ret)
+		return reply(h, ret) == 0;
+	res.sess = s;
+	int64_t rid = res.res->id;
+	resources_.emplace(rid, std::move(res));
+	return reply_value<int64_t>(h, rid) == 0;
+}
+
+void Connection::drop_resource(std::map<int64_t, Resource>::iterator it)
+{
+	vaccel_resource_delete(it->second.res); // unregisters first
+	resources_.erase(it);
+}
+
+bool Connection::on_unregister(const Header &h, Reader &r)
+{
+	int64_t sid = 0, rid = 0;
+	if (!r.get(sid) || !r.get(rid) || r.left())
+		return false;
+	auto it = resources_.find(rid);
+	if (it == resources_.end() || it->second.sess != session(sid))
+		return reply(h, VACCEL_ENOENT) == 0;
+	drop_resource(it);
+	return reply(h, 0) == 0;
+}
+
+int Connection::exec_allowed(const OpRequest &op)
+{
+	if (op.op == VACCEL_OP_EXEC_WITH_RESOURCE)
+		return VACCEL_OK; // only guest libraries, checked at registration
+	if (op.op != VACCEL_OP_EXEC)
+		return VACCEL_OK;
+	if (opt.exec_dirs.empty()) {
+		vaccel_error("[agent] connection %" PRIu64 ": exec is disabled "
+			     "(start the agent with --exec-dir DIR)", id_);
+		return VACCEL_EPERM;
+	}
+	if (op.read.empty() || !op.read[0].size ||
+	    !memchr(op.read_data[0], '\0', op.read[0].size))
+		return VACCEL_EINVAL;
+	char real[PATH_MAX];
+	if (!realpath((const char *)op.read_data[0], real))
+		return VACCEL_ENOENT;
+	for (auto &d : opt.exec_dirs)
+		if (strncmp(real, d.c_str(), d.size()) == 0)
+			return VACCEL_OK;
+	vaccel_error("[agent] connection %" PRIu64 ": exec of %s refused: not "
+		     "under an --exec-dir", id_, real);
+	return VACCEL_EPERM;
+}
+
+bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
+{
+	OpRequest op;
+	int ret = decode_op(body.data(), body.size(), opt.max_message, op);
+	if (ret == VACCEL_EINVAL)
+		return false; // the frame is not what it claims
+	if (ret)
+		return reply(h, ret) == 0;
+	vaccel_session *s = session(op.session);
+	if (!s)
+		return reply(h, VACCEL_EINVAL) == 0;
+	if (op.op >= VACCEL_OP_MAX)
+		return reply(h, VACCEL_ENOTSUP) == 0;
+	if ((ret = exec_allowed(op)))
+		return reply(h, ret) == 0;
+
+	// Arguments point into the body (inputs) and into one zeroed output
+	// area, so nothing of the agent's memory can leak into a reply.
+	uint8_t code = (uint8_t)op.op;
+	std::vector<vaccel_arg> rd, wr;
+	rd.push_back(vaccel_arg{&code, 1, VACCEL_ARG_UINT8, 0, false});
+	for (size_t i = 0; i < op.read.size(); ++i)
+		rd.push_back(vaccel_arg{op.read[i].size ? (void *)op.read_data[i] : nullptr,
+					op.read[i].size,
+					(vaccel_arg_type_t)op.read[i].type,
+					op.read[i].custom_id, false});
+	std::vector<uint8_t> out(op.write_total, 0);
+	std::vector<uint64_t> sizes(op.write.size());
+	size_t off = 0;
+	for (size_t i = 0; i < op.write.size(); ++i) {
+		auto &d = op.write[i];
+		if (op.inout_data[i] && d.size)
+			memcpy(out.data() + off, op.inout_data[i], d.size);
+		wr.push_back(vaccel_arg{d.size ? out.data() + off : nullptr, d.size,
+					(vaccel_arg_type_t)d.type, d.custom_id,
+					false});
+		sizes[i] = d.size;
+		off += padded(d.size);
+	}
+	ret = vaccel_genop(s, rd.data(), (int)rd.size(), wr.data(), (int)wr.size());
+	std::vector<iovec> iov(1);
+	if (ret == VACCEL_OK) {
+		off = 0;
+		for (size_t i = 0; i < op.write.size(); ++i) {
+			iov.push_back({&sizes[i], 8});
+			if (padded(sizes[i]))
+				iov.push_back({out.data() + off, padded(sizes[i])});
+			off += padded(sizes[i]);
+		}
+	}
+	return reply(h, ret, iov) == 0;
+}
+
+void Connection::release_all()
+{
+	while (!resources_.empty())
+		drop_resource(resources_.begin());
+	for (auto &e : sessions_)
+		vaccel_session_delete(e.second);
+	sessions_.clear();
+}
+
+// --- main ----------------------------------------------------------------
+
+void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vaccel-agent -a URI [-a URI ...] [options]\n\n"
+		"Serves vAccel operations to guests with the plugins named in\n"
+		"VACCEL_PLUGINS.\n\n"
+		"  -a, --address URI        listen on URI: unix:///path, tcp://host:port\n"
+		"                           (port 0 picks one), vsock://cid:port; repeatable\n"
+		"      --exec-dir DIR       allow exec of host libraries under DIR; repeatable\n"
+		"                           (exec is refused without one)\n"
+		"      --allow-guest-libs   allow libraries sent by guests as LIB resources\n"
+		"      --allow-remote       allow TCP on non-loopback addresses\n"
+		"      --max-message BYTES  largest frame accepted (default %llu)\n"
+		"      --max-sessions N     per connection (default 64)\n"
+		"      --max-resources N    per connection (default 256)\n"
+		"      --max-connections N  at once (default 256)\n"
+		"      --cache-bytes BYTES  resource content cache (default 1 GiB)\n"
+		"      --timeout-ms MS      to finish a frame once started (default 30000)\n"
+		"      --spin-us US         spin before sleeping for a request (default 50)\n"
+		"  -q, --quiet              no connection log lines\n"
+		"  -h, --help               this text\n\n"
+		"Each listener prints 'listening on URI' on stdout once ready.\n"
+		"SIGTERM or SIGINT: stop accepting, finish calls in flight, exit.\n",
+		(unsigned long long)kDefaultMaxMessage);
+}
+
+bool parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t &v)
+{
+	char *end = nullptr;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || !*s || *end || x < lo || x > hi)
+		return false;
+	v = x;
+	return true;
+}
+
+int parse_options(int argc, char **argv)
+{
+	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
+	       MAX_CONN, CACHE, TIMEOUT, SPIN };
+	static const option longs[] = {
+		{"address", required_argument, nullptr, 'a'},
+		{"exec-dir", required_argument, nullptr, EXEC_DIR},
+		{"allow-guest-libs", no_argument, nullptr, GUEST_LIBS},
+		{"allow-remote", no_argument, nullptr, REMOTE},
+		{"max-message", required_argument, nullptr, MAX_MSG},
+		{"max-sessions", required_argument, nullptr, MAX_SESS},
+		{"max-resources", required_argument, nullptr, MAX_RES},
+		{"max-connections", required_argument, nullptr, MAX_CONN},
+		{"cache-bytes", required_argument, nullptr, CACHE},
+		{"timeout-ms", required_argument, nullptr, TIMEOUT},
+		{"spin-us", required_argument, nullptr, SPIN},
+		{"quiet", no_argument, nullptr, 'q'},
+		{"help", no_argument, nullptr, 'h'},
+		{nullptr, 0, nullptr, 0}};
+	int c;
+	uint64_t v = 0;
+	while ((c = getopt_long(argc, argv, "a:qh", longs, nullptr)) != -1) {
+		auto num = [&](uint64_t lo, uint64_t hi) {
+			if (parse_num(optarg, lo, hi, v))
+				return true;
+			fprintf(stderr, "vaccel-agent: bad value '%s' for --%s\n",
+				optarg, argv[optind - 1] + 2);
+			return false;
+		};
+		switch (c) {
+		case 'a':
+			opt.addrs.push_back(optarg);
+			break;
+		case EXEC_DIR: {
+			char real[PATH_MAX];
+			struct stat st {};
+			if (!realpath(optarg, real) || stat(real, &st) || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "vaccel-agent: --exec-dir %s: not a directory\n",
+					optarg);
+				return 2;
+			}
+			opt.exec_dirs.push_back(std::string(real) + "/");
+			break;
+		}
+		case GUEST_LIBS:
+			opt.allow_guest_libs = true;
+			break;
+		case REMOTE:
+			opt.allow_remote = true;
+			break;
+		case MAX_MSG:
+			if (!num(4096, 4ull << 30))
+				return 2;
+			opt.max_message = v;
+			break;
+		case MAX_SESS:
+			if (!num(1, 1 << 20))
+				return 2;
+			opt.max_sessions = (uint32_t)v;
+			break;
+		case MAX_RES:
+			if (!num(1, 1 << 20))
+				return 2;
+			opt.max_resources = (uint32_t)v;
+			break;
+		case MAX_CONN:
+			if (!num(1, 1 << 16))
+				return 2;
+			opt.max_connections = (uint32_t)v;
+			break;
+		case CACHE:
+			if (!num(0, UINT64_MAX))
+				return 2;
+			opt.cache_bytes = v;
+			break;
+		case TIMEOUT:
+			if (!num(1, 86400000))
+				return 2;
+			opt.timeout_ms = (int)v;
+			break;
+		case SPIN:
+			if (!num(0, 1000000))
+				return 2;
+			opt.spin_us = (int)v;
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || opt.addrs.empty()) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+struct Live {
+	std::shared_ptr<Connection> conn;
+	std::thread thread;
+	std::shared_ptr<std::atomic<bool>> done;
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	if (int ret = parse_options(argc, argv))
+		return ret;
+	signal(SIGPIPE, SIG_IGN);
+	// Signals arrive on a descriptor the accept loop polls, and in no
+	// other thread.
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+	Fd sfd(signalfd(-1, &sigs, SFD_CLOEXEC));
+
+	for (size_t i = 0; i < vaccel_plugin_count(); ++i) {
+		const char *name;
+		vaccel_plugin_info(i, &name, nullptr, nullptr);
+		say("plugin %s", name);
+		if (strcmp(name, "rpc") == 0)
+			vaccel_warn("[agent] the rpc plugin is loaded: calls "
+				    "may loop back to an agent");
+	}
+
+	std::vector<Fd> listeners;
+	std::vector<Address> bound_addrs;
+	for (auto &uri : opt.addrs) {
+		Address a, bound;
+		std::string why;
+		if (parse_address(uri, a, why)) {
+			fprintf(stderr, "vaccel-agent: %s: %s\n", uri.c_str(), why.c_str());
+			return 2;
+		}
+		if (a.kind == Address::kUnix) {
+			struct stat st {};
+			if (lstat(a.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+				unlink(a.path.c_str()); // a previous agent's
+		}
+		Fd fd;
+		int ret = listen_on(a, opt.allow_remote, fd, bound);
+		if (ret) {
+			fprintf(stderr, "vaccel-agent: cannot listen on %s: %s\n",
+				uri.c_str(), strerror(ret));
+			return 1;
+		}
+		printf("listening on %s\n", bound.uri().c_str());
+		fflush(stdout);
+		listeners.push_back(std::move(fd));
+		bound_addrs.push_back(bound);
+	}
+
+	std::vector<Live> live;
+	uint64_t next_id = 1;
+	for (;;) {
+		std::vector<pollfd> pfds{{sfd.get(), POLLIN, 0}};
+		for (auto &l : listeners)
+			pfds.push_back({l.get(), POLLIN, 0});
+		int r = poll(pfds.data(), pfds.size(), 1000);
+		// Reap finished connections.
+		for (auto it = live.begin(); it != live.end();) {
+			if (it->done->load()) {
+				it->thread.join();
+				it = live.erase(it);
+			} else {
+				++it;
+			}
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		if (pfds[0].revents & POLLIN)
+			break;
+		for (size_t i = 1; i < pfds.size(); ++i) {
+			if (!(pfds[i].revents & POLLIN))
+				continue;
+			sockaddr_storage peer{};
+			socklen_t plen = sizeof peer;
+			Fd c(accept4(pfds[i].fd, (sockaddr *)&peer, &plen, SOCK_CLOEXEC));
+			if (!c)
+				continue;
+			if (live.size() >= opt.max_connections) {
+				vaccel_error("[agent] connection refused: limit of %u "
+					     "reached", opt.max_connections);
+				continue;
+			}
+			if (peer.ss_family != AF_UNIX) {
+				int one = 1;
+				setsockopt(c.get(), IPPROTO_TCP, TCP_NODELAY, &one,
+					   sizeof one);
+			}
+			auto conn = std::make_shared<Connection>(
+				next_id++, Stream(std::move(c), opt.timeout_ms, opt.spin_us),
+				bound_addrs[i - 1].uri());
+			auto done = std::make_shared<std::atomic<bool>>(false);
+			std::thread t([conn, done] {
+				conn->serve();
+				done->store(true);
+			});
+			live.push_back({conn, std::move(t), done});
+		}
+	}
+	say("shutting down: finishing %zu connection(s)", live.size());
+	listeners.clear();
+	// Idle connections wake up and end; a call in flight finishes and its
+	// reply is still sent (only reads are shut).
+	for (auto &l : live)
+		shutdown(l.conn->fd(), SHUT_RD);
+	for (auto &l : live)
+		l.thread.join();
+	live.clear();
+	for (auto &a : bound_addrs)
+		if (a.kind == Address::kUnix)
+			unlink(a.path.c_str());
+	vaccel_cleanup();
+	say("stopped");
+	return 0;
+}

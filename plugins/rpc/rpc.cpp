@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: Apache-2.0
+// rpc: forwards every operation to a vaccel-agent over unix, TCP or vsock
+// (VACCEL_RPC_ADDRESS). Each session gets its own connection, opened on
+// first use; resources are sent once per content (the agent caches blobs by
+// SHA-256) and registered on the agent's mirror of the session.
+//
+// Bulk data is never copied into a message: requests are gathered from the
+// caller's buffers with sendmsg, replies are read straight into the caller's
+// output buffers. Configuration: VACCEL_RPC_TIMEOUT_MS (per call, default
+// 30000), VACCEL_RPC_SPIN_US (spin before sleeping on a reply, default 50).
+#include <vaccel.h>
+
+#include "rpc/net.hpp"
+#include "rpc/sha256.hpp"
+#include "rpc/wire.hpp"
+
+#include <cinttypes>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+using namespace vaccel::rpc;
+
+namespace {
+
+struct Config {
+	Address addr;
+	int timeout_ms = 30000;
+	int spin_us = 50;
+};
+
+// Per local session: its connection and the ids of its mirrors.
+struct Remote {
+	std::mutex lock; // one call at a time on the connection
+	Stream stream;
+	int64_t sid = 0; // the agent's session id
+	uint64_t next_id = 1;
+	std::unordered_map<int64_t, int64_t> resources; // local id -> agent id
+};
+
+// Heap state never destroyed: fini() may run after static destructors.
+struct State {
+	Config cfg;
+	std::mutex lock;
+	std::unordered_map<int64_t, std::shared_ptr<Remote>> remotes;
+};
+State &state = *new State;
+
+const uint8_t kZeros[kAlign] = {};
+
+int env_int(const char *name, int dflt, int lo, int hi)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return dflt;
+	char *end = nullptr;
+	long l = strtol(v, &end, 10);
+	if (*end || l < lo || l > hi) {
+		vaccel_warn("[rpc] ignoring %s=%s (want %d..%d)", name, v, lo, hi);
+		return dflt;
+	}
+	return (int)l;
+}
+
+int rpc_init()
+{
+	const char *uri = getenv("VACCEL_RPC_ADDRESS");
+	if (!uri || !*uri) {
+		vaccel_error("[rpc] VACCEL_RPC_ADDRESS is not set (unix:///path, "
+			     "tcp://host:port or vsock://cid:port)");
+		return VACCEL_EINVAL;
+	}
+	std::string why;
+	if (parse_address(uri, state.cfg.addr, why)) {
+		vaccel_error("[rpc] VACCEL_RPC_ADDRESS=%s: %s", uri, why.c_str());
+		return VACCEL_EINVAL;
+	}
+	state.cfg.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 30000, 1, 86400000);
+	state.cfg.spin_us = env_int("VACCEL_RPC_SPIN_US", 50, 0, 1000000);
+	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us", uri,
+		     state.cfg.timeout_ms, state.cfg.spin_us);
+	return VACCEL_OK;
+}
+
+int rpc_fini()
+{
+	std::lock_guard lk(state.lock);
+	state.remotes.clear();
+	return VACCEL_OK;
+}
+
+// One request/reply exchange. @p body: iovecs after the header. The reply
+// body is handed to @p on_reply(stream, len), which must consume exactly
+// len bytes; with no reply body it is not called. Transport failures close
+// the connection: the session is then lost (VACCEL_ESESS).
+template <class OnReply>
+int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply)
+{
+	if (!r.stream.open())
+		return VACCEL_ESESS;
+	uint64_t len = 0;
+	for (size_t i = 1; i < iov.size(); ++i)
+		len += iov[i].iov_len;
+	if (len > UINT32_MAX) {
+		vaccel_error("[rpc] request of %" PRIu64 " bytes is too large", len);
+		return VACCEL_ENOSPC;
+	}
+	Header h;
+	h.type = (uint16_t)type;
+	h.id = r.next_id++;
+	h.body_len = (uint32_t)len;
+	uint8_t hb[kHeaderSize];
+	encode_header(h, hb);
+	iov[0] = iovec{hb, kHeaderSize};
+	int ret = r.stream.writev_all(iov.data(), (int)iov.size());
+	uint8_t rb[kHeaderSize];
+	if (!ret)
+		ret = r.stream.read_exact(rb, kHeaderSize);
+	if (ret) {
+		vaccel_error("[rpc] %s talking to the agent",
+			     ret == VACCEL_ETIMEDOUT ? "timed out" : "connection lost");
+		r.stream.close();
+		return ret;
+	}
+	Header rh = decode_header(rb);
+	if (rh.magic != kMagic || rh.id != h.id || rh.type != h.type) {
+		vaccel_error("[rpc] malformed reply from the agent");
+		r.stream.close();
+		return VACCEL_EBACKEND;
+	}
+	if (rh.body_len) {
+		ret = on_reply(r.stream, (size_t)rh.body_len);
+		if (ret) {
+			r.stream.close();
+			return ret;
+		}
+	}
+	return rh.status;
+}
+
+int no_body(Stream &, size_t)
+{
+	vaccel_error("[rpc] unexpected reply body");
+	return VACCEL_EBACKEND;
+}
+
+// Reads a fixed-size reply.
+template <class T> auto read_value(T &out)
+{
+	return [&out](Stream &s, size_t len) -> int {
+		if (len != sizeof(T))
+			return VACCEL_EBACKEND;
+		return s.read_exact(&out, sizeof(T));
+	};
+}
+
+int connect_remote(Remote &r, vaccel_session *sess)
+{
+	Fd fd;
+	int ret = connect_to(state.cfg.addr, state.cfg.timeout_ms, fd);
+	if (ret) {
+		vaccel_error("[rpc] cannot reach the agent at %s: %s",
+			     state.cfg.addr.uri().c_str(), strerror(ret));
+		return ret == VACCEL_ETIMEDOUT ? ret : VACCEL_ESESS;
+	}
+	r.stream = Stream(std::move(fd), state.cfg.timeout_ms, state.cfg.spin_us);
+	Writer w;
+	w.put<uint32_t>(kVersion).put<uint32_t>(kVersion);
+	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
+	struct {
+		uint32_t version, reserved;
+		uint64_t max_message;
+	} hello{};
+	ret = exchange(r, Msg::hello, iov, [&](Stream &s, size_t len) -> int {
+		if (len != 16)
+			return VACCEL_EBACKEND;
+		return s.read_exact(&hello, 16);
+	});
+	if (ret) {
+		vaccel_error("[rpc] agent refused the protocol version: %d", ret);
+		r.stream.close();
+		return ret;
+	}
+	Writer s;
+	s.put<uint32_t>(sess->hint & ~(uint32_t)VACCEL_PLUGIN_REMOTE).put<uint32_t>(0);
+	std::vector<iovec> iov2{{}, {s.buf().data(), s.size()}};
+	ret = exchange(r, Msg::session_init, iov2, read_value(r.sid));
+	if (ret) {
+		r.stream.close();
+		return ret;
+	}
+	sess->remote_id = r.sid;
+	sess->is_virtio = true;
+	vaccel_debug("[rpc] session %" PRId64 " mirrored as %" PRId64 " on %s",
+		     sess->id, r.sid, state.cfg.addr.uri().c_str());
+	return VACCEL_OK;
+}
+
+// The session's remote, connected on first use.
+int remote_of(vaccel_session *sess, std::shared_ptr<Remote> &out)
+{
+	{
+		std::lock_guard lk(state.lock);
+		auto &slot = state.remotes[sess->id];
+		if (!slot)
+			slot = std::make_shared<Remote>();
+		out = slot;
+	}
+	std::lock_guard lk(out->lock);
+	return out->sid ? VACCEL_OK : connect_remote(*out, sess);
+}
+
+int session_release(vaccel_session *sess)
+{
+	std::shared_ptr<Remote> r;
+	{
+		std::lock_guard lk(state.lock);
+		auto it = state.remotes.find(sess->id);
+		if (it == state.remotes.end())
+			return VACCEL_OK;
+		r = it->second;
+		state.remotes.erase(it);
+	}
+	std::lock_guard lk(r->lock);
+	if (r->stream.open() && r->sid) {
+		Writer w;
+		w.put<int64_t>(r->sid);
+		std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
+		exchange(*r, Msg::session_release, iov, no_body);
+	}
+	r->stream.close();
+	return VACCEL_OK;
+}
+
+// --- operations ----------------------------------------------------------
+
+// An argument of an operation: a borrowed buffer.
+struct A {
+	const void *buf;
+	size_t size;
+	vaccel_arg_type_t type;
+	uint32_t flags = 0;
+	uint32_t custom_id = 0;
+};
+
+int call_op(vaccel_session *sess, vaccel_op_type_t op, const A *rd, size_t nr,
+	    const A *wr, size_t nw)
+{
+	std::shared_ptr<Remote> r;
+	if (int ret = remote_of(sess, r))
+		return ret;
+	Writer meta;
+	meta.put<int64_t>(r->sid).put<uint32_t>(op).put<uint32_t>((uint32_t)nr).put<uint32_t>(
+		(uint32_t)nw);
+	for (const A *list : {rd, wr})
+		for (size_t i = 0, n = list == rd ? nr : nw; i < n; ++i)
+			meta.put<uint32_t>(list[i].type)
+				.put<uint32_t>(list[i].custom_id)
+				.put<uint32_t>(list[i].flags)
+				.put<uint32_t>(0)
+				.put<uint64_t>(list[i].size);
+	meta.pad();
+	std::vector<iovec> iov{{}, {meta.buf().data(), meta.size()}};
+	auto add = [&](const A &a) {
+		if (a.size)
+			iov.push_back({const_cast<void *>(a.buf), a.size});
+		if (size_t p = padded(a.size) - a.size)
+			iov.push_back({const_cast<uint8_t *>(kZeros), p});
+	};
+	for (size_t i = 0; i < nr; ++i)
+		add(rd[i]);
+	for (size_t i = 0; i < nw; ++i)
+		if (wr[i].flags & kArgInOut)
+			add(wr[i]);
+	std::lock_guard lk(r->lock);
+	// Outputs land directly in the caller's buffers.
+	return exchange(*r, Msg::op, iov, [&](Stream &s, size_t len) -> int {
+		size_t used = 0;
+		for (size_t i = 0; i < nw; ++i) {
+			uint64_t n = 0;
+			if (used + 8 > len || s.read_exact(&n, 8))
+				return VACCEL_EBACKEND;
+			used += 8;
+			if (n > wr[i].size || used + padded(n) > len) {
+				vaccel_error("[rpc] reply overflows output %zu", i);
+				return VACCEL_EBACKEND;
+			}
+			if (n && s.read_exact(const_cast<void *>(wr[i].buf), n))
+				return VACCEL_ESESS;
+			if (s.discard(padded(n) - n))
+				return VACCEL_ESESS;
+			used += padded(n);
+		}
+		return used == len ? 0 : VACCEL_EBACKEND;
+	});
+}
+
+A arg(const vaccel_arg &a, uint32_t flags = 0)
+{
+	return A{a.buf, a.size, a.type, flags, a.custom_type_id};
+}
+
+template <class T> A val(const T &v, vaccel_arg_type_t t)
+{
+	return A{&v, sizeof(T), t};
+}
+
+int rpc_noop(vaccel_session *sess)
+{
+	return call_op(sess, VACCEL_OP_NOOP, nullptr, 0, nullptr, 0);
+}
+
+int64_t extent(int64_t rows, int64_t cols, int64_t ld)
+{
+	return rows && cols ? (rows - 1) * ld + cols : 0;
+}
+
+int rpc_sgemm(vaccel_session *sess, int64_t m, int64_t n, int64_t k,
+	      float alpha, float *a, int64_t lda, float *b, int64_t ldb,
+	      float beta, float *c, int64_t ldc)
+{
+	A rd[] = {val(m, VACCEL_ARG_INT64),
+		  val(n, VACCEL_ARG_INT64),
+		  val(k, VACCEL_ARG_INT64),
+		  val(alpha, VACCEL_ARG_FLOAT32),
+		  {a, (size_t)extent(m, k, lda) * 4, VACCEL_ARG_FLOAT32_ARRAY},
+		  val(lda, VACCEL_ARG_INT64),
+		  {b, (size_t)extent(k, n, ldb) * 4, VACCEL_ARG_FLOAT32_ARRAY},
+		  val(ldb, VACCEL_ARG_INT64),
+		  val(beta, VACCEL_ARG_FLOAT32),
+		  val(ldc, VACCEL_ARG_INT64)};
+	// C is read (beta * C) and written.
+	A wr[] = {{c, (size_t)extent(m, n, ldc) * 4, VACCEL_ARG_FLOAT32_ARRAY,
+		   beta != 0.0F ? kArgInOut : 0u}};
+	return call_op(sess, VACCEL_OP_BLAS_SGEMM, rd, 10, wr, 1);
+}
+
+int exec_common(vaccel_session *sess, vaccel_op_type_t op, A head0,
+		const char *fn_symbol, vaccel_arg *read, size_t nr_read,
+		vaccel_arg *write, size_t nr_write)
+{
+	std::vector<A> rd{head0, {fn_symbol, strlen(fn_symbol) + 1, VACCEL_ARG_STRING}};
+	for (size_t i = 0; i < nr_read; ++i)
+		rd.push_back(arg(read[i]));
+	std::vector<A> wr;
+	for (size_t i = 0; i < nr_write; ++i)
+		wr.push_back(arg(write[i], kArgInOut));
+	return call_op(sess, op, rd.data(), rd.size(), wr.data(), wr.size());
+}
+
+int rpc_exec(vaccel_session *sess, const char *library, const char *fn_symbol,
+	     vaccel_arg *read, size_t nr_read, vaccel_arg *write,
+	     size_t nr_write)
+{
+	return exec_common(sess, VACCEL_OP_EXEC,
+			   A{library, strlen(library) + 1, VACCEL_ARG_STRING},
+			   fn_symbol, read, nr_read, write, nr_write);
+}
+
+int rpc_exec_with_resource(vaccel_session *sess, vaccel_resource *res,
+			   const char *fn_symbol, vaccel_arg *read,
+			   size_t nr_read, vaccel_arg *write, size_t nr_write)
+{
+	std::shared_ptr<Remote> r;
+	if (int ret = remote_of(sess, r))
+		return ret;
+	int64_t rid;
+	{
+		std::lock_guard lk(r->lock);
+		auto it = r->resources.find(res->id);
+		if (it == r->resources.end()) {
+			vaccel_error("[rpc] resource %" PRId64 " has no mirror",
+				     res->id);
+			return VACCEL_EPERM;
+		}
+		rid = it->second;
+	}
+	return exec_common(sess, VACCEL_OP_EXEC_WITH_RESOURCE,
+			   val(rid, VACCEL_ARG_INT64), fn_symbol, read, nr_read,
+			   write, nr_write);
+}
+
+template <vaccel_op_type_t Op>
+int rpc_image(vaccel_session *sess, const void *img, unsigned char *out_text,
+	      unsigned char *out_imgname, size_t len_img, size_t len_out_text,
+	      size_t len_out_imgname)
+{
+	A rd[] = {{img, len_img, VACCEL_ARG_BUFFER}};
+	A wr[] = {{out_imgname, len_out_imgname, VACCEL_ARG_UCHAR_ARRAY},
+		  {out_text, len_out_text, VACCEL_ARG_UCHAR_ARRAY}};
+	return call_op(sess, Op, rd, 1, wr, Op == VACCEL_OP_IMAGE_CLASSIFY ? 2 : 1);
+}
+
+int rpc_arraycopy(vaccel_session *sess, int a[], int out_a[], size_t n)
+{
+	A rd[] = {{a, n * sizeof(int), VACCEL_ARG_INT32_ARRAY}};
+	A wr[] = {{out_a, n * sizeof(int), VACCEL_ARG_INT32_ARRAY}};
+	return call_op(sess, VACCEL_OP_FPGA_ARRAYCOPY, rd, 1, wr, 1);
+}
+
+int rpc_mmult(vaccel_session *sess, float a[], float b[], float c[], size_t n)
+{
+	A rd[] = {{a, n * 4, VACCEL_ARG_FLOAT32_ARRAY},
+		  {b, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
+	A wr[] = {{c, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
+	return call_op(sess, VACCEL_OP_FPGA_MMULT, rd, 2, wr, 1);
+}
+
+int rpc_parallel(vaccel_session *sess, float a[], float b[], float add[],
+		 float mult[], size_t n)
+{
+	A rd[] = {{a, n * 4, VACCEL_ARG_FLOAT32_ARRAY},
+		  {b, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
+	A wr[] = {{add, n * 4, VACCEL_ARG_FLOAT32_ARRAY},
+		  {mult, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
+	return call_op(sess, VACCEL_OP_FPGA_PARALLEL, rd, 2, wr, 2);
+}
+
+int rpc_vadd(vaccel_session *sess, float a[], float b[], float c[],
+	     size_t len_a, size_t len_b)
+{
+	A rd[] = {{a, len_a * 4, VACCEL_ARG_FLOAT32_ARRAY},
+		  {b, len_b * 4, VACCEL_ARG_FLOAT32_ARRAY}};
+	A wr[] = {{c, (len_a > len_b ? len_a : len_b) * 4,
+		   VACCEL_ARG_FLOAT32_ARRAY}};
+	return call_op(sess, VACCEL_OP_FPGA_VECTORADD, rd, 2, wr, 1);
+}
+
+int rpc_minmax(vaccel_session *sess, const double *in, int ndata, int low,
+	       int high, double *out, double *min, double *max)
+{
+	A rd[] = {{in, (size_t)ndata * 8, VACCEL_ARG_FLOAT64_ARRAY},
+		  val(ndata, VACCEL_ARG_INT32),
+		  val(low, VACCEL_ARG_INT32),
+		  val(high, VACCEL_ARG_INT32)};
+	A wr[] = {{out, (size_t)ndata * 8, VACCEL_ARG_FLOAT64_ARRAY},
+		  {min, 8, VACCEL_ARG_FLOAT64},
+		  {max, 8, VACCEL_ARG_FLOAT64}};
+	return call_op(sess, VACCEL_OP_MINMAX, rd, 4, wr, 3);
+}
+
+int rpc_opencv(vaccel_session *sess, vaccel_arg *read, int nr_read,
+	       vaccel_arg *write, int nr_write)
+{
+	std::vector<A> rd, wr;
+	for (int i = 0; i < nr_read; ++i)
+		rd.push_back(arg(read[i]));
+	for (int i = 0; i < nr_write; ++i)
+		wr.push_back(arg(write[i], kArgInOut));
+	return call_op(sess, VACCEL_OP_OPENCV, rd.data(), rd.size(), wr.data(),
+		       wr.size());
+}
+
+// --- resources -----------------------------------------------------------
+
+int resource_register(vaccel_resource *res, vaccel_session *sess)
+{
+	std::shared_ptr<Remote> r;
+	if (int ret = remote_of(sess, r))
+		return ret;
+	if (res->nr_blobs == 0 || res->nr_blobs > kMaxBlobs) {
+		vaccel_error("[rpc] resource %" PRId64 " has %zu blobs (1..%u)",
+			     res->id, res->nr_blobs, kMaxBlobs);
+		return VACCEL_EINVAL;
+	}
+	struct B {
+		const uint8_t *data;
+		size_t size;
+		Digest hash;
+		std::string name;
+	};
+	std::vector<B> blobs;
+	for (size_t i = 0; i < res->nr_blobs; ++i) {
+		B b{};
+		b.data = vaccel_blob_data(res->blobs[i], &b.size);
+		if (!b.data)
+			return VACCEL_EIO;
+		b.hash = Sha256::of(b.data, b.size);
+		b.name = res->blobs[i]->name ? res->blobs[i]->name : "blob";
+		if (b.name.size() > kMaxName)
+			b.name.resize(kMaxName);
+		blobs.push_back(b);
+	}
+	std::lock_guard lk(r->lock);
+	// Which contents does the agent lack?
+	Writer q;
+	q.put<uint32_t>((uint32_t)blobs.size());
+	for (auto &b : blobs)
+		q.bytes(b.hash.data(), 32);
+	std::vector<iovec> iov{{}, {q.buf().data(), q.size()}};
+	std::vector<uint8_t> have(blobs.size());
+	int ret = exchange(*r, Msg::blob_query, iov, [&](Stream &s, size_t len) -> int {
+		if (len != have.size())
+			return VACCEL_EBACKEND;
+		return s.read_exact(have.data(), len);
+	});
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < blobs.size(); ++i) {
+		if (have[i])
+			continue;
+		std::vector<iovec> put{{},
+				       {blobs[i].hash.data(), 32},
+				       {const_cast<uint8_t *>(blobs[i].data), blobs[i].size}};
+		if ((ret = exchange(*r, Msg::blob_put, put, no_body)))
+			return ret;
+	}
+	Writer reg;
+	reg.put<int64_t>(r->sid).put<uint32_t>(res->type).put<uint32_t>(
+		(uint32_t)blobs.size());
+	for (auto &b : blobs)
+		reg.bytes(b.hash.data(), 32)
+			.put<uint16_t>((uint16_t)b.name.size())
+			.bytes(b.name.data(), b.name.size());
+	std::vector<iovec> iov2{{}, {reg.buf().data(), reg.size()}};
+	int64_t rid = 0;
+	if ((ret = exchange(*r, Msg::resource_register, iov2, read_value(rid))))
+		return ret;
+	r->resources[res->id] = rid;
+	res->remote_id = rid;
+	return VACCEL_OK;
+}
+
+int resource_unregister(vaccel_resource *res, vaccel_session *sess)
+{
+	std::shared_ptr<Remote> r;
+	{
+		std::lock_guard lk(state.lock);
+		auto it = state.remotes.find(sess->id);
+		if (it == state.remotes.end())
+			return VACCEL_OK;
+		r = it->second;
+	}
+	std::lock_guard lk(r->lock);
+	auto it = r->resources.find(res->id);
+	if (it == r->resources.end())
+		return VACCEL_OK;
+	Writer w;
+	w.put<int64_t>(r->sid).put<int64_t>(it->second);
+	r->resources.erase(it);
+	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
+	return exchange(*r, Msg::resource_unregister, iov, no_body);
+}
+
+const vaccel_plugin_ops rpc_ops = [] {
+	vaccel_plugin_ops o{};
+	o.noop = rpc_noop;
+	o.exec = rpc_exec;
+	o.exec_with_resource = rpc_exec_with_resource;
+	o.image_classify = rpc_image<VACCEL_OP_IMAGE_CLASSIFY>;
+	o.image_detect = rpc_image<VACCEL_OP_IMAGE_DETECT>;
+	o.image_segment = rpc_image<VACCEL_OP_IMAGE_SEGMENT>;
+	o.image_pose = rpc_image<VACCEL_OP_IMAGE_POSE>;
+	o.image_depth = rpc_image<VACCEL_OP_IMAGE_DEPTH>;
+	o.sgemm = rpc_sgemm;
+	o.fpga_arraycopy = rpc_arraycopy;
+	o.fpga_mmult = rpc_mmult;
+	o.fpga_parallel = rpc_parallel;
+	o.fpga_vadd = rpc_vadd;
+	o.minmax = rpc_minmax;
+	o.opencv = rpc_opencv;
+	return o;
+}();
+
+const vaccel_plugin_desc rpc_plugin = [] {
+	vaccel_plugin_desc d{};
+	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
+	d.size = sizeof(vaccel_plugin_desc);
+	d.name = "rpc";
+	d.version = VACCEL_VERSION;
+	d.vaccel_version = VACCEL_VERSION;
+	d.type = VACCEL_PLUGIN_REMOTE | VACCEL_PLUGIN_GENERIC;
+	d.init = rpc_init;
+	d.fini = rpc_fini;
+	d.session_release = session_release;
+	d.resource_register = resource_register;
+	d.resource_unregister = resource_unregister;
+	d.ops_size = sizeof(vaccel_plugin_ops);
+	d.ops = &rpc_ops;
+	return d;
+}();
+
+} // namespace
+
+VACCEL_PLUGIN_ENTRY(rpc, rpc_plugin)

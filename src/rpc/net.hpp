@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Addresses (unix:///path, tcp://host:port, vsock://cid:port), sockets and a
+// framed connection with deadlines and optional spinning before sleeping.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace vaccel::rpc {
+
+class Fd {
+public:
+	Fd() = default;
+	explicit Fd(int fd) : fd_(fd) {}
+	Fd(Fd &&o) noexcept : fd_(o.release()) {}
+	Fd &operator=(Fd &&o) noexcept
+	{
+		reset(o.release());
+		return *this;
+	}
+	Fd(const Fd &) = delete;
+	Fd &operator=(const Fd &) = delete;
+	~Fd() { reset(); }
+	int get() const { return fd_; }
+	explicit operator bool() const { return fd_ >= 0; }
+	int release()
+	{
+		int f = fd_;
+		fd_ = -1;
+		return f;
+	}
+	void reset(int fd = -1)
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+		fd_ = fd;
+	}
+
+private:
+	int fd_ = -1;
+};
+
+struct Address {
+	enum Kind { kUnix, kTcp, kVsock } kind = kUnix;
+	std::string path; // unix
+	std::string host; // tcp
+	uint32_t cid = 0; // vsock
+	uint32_t port = 0; // tcp (16 bits), vsock (32 bits; 0: any)
+	std::string uri() const;
+};
+
+// Parse a URI; on failure returns VACCEL_EINVAL and says why in @p why.
+int parse_address(const std::string &uri, Address &out, std::string &why);
+
+// Connect within @p timeout_ms. Returns 0 or a VACCEL_E* code.
+int connect_to(const Address &a, int timeout_ms, Fd &out);
+
+// Listen. TCP binds only loopback addresses unless @p allow_remote. The
+// address actually bound (port 0 resolved) is returned in @p bound.
+int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
+
+// A stream with a deadline per operation. Reads first spin on non-blocking
+// receives for spin_us (a remote call's cost is mostly the wake-up of a
+// sleeping reader), then sleep in poll() until the deadline.
+class Stream {
+public:
+	Stream() = default;
+	Stream(Fd fd, int timeout_ms, int spin_us);
+	bool open() const { return bool(fd_); }
+	void close() { fd_.reset(); }
+	int fd() const { return fd_.get(); }
+	void set_timeout(int ms) { timeout_ms_ = ms; }
+	void set_spin(int us) { spin_us_ = us; }
+	// Write all of @p iov. Returns 0, VACCEL_ETIMEDOUT or VACCEL_ESESS.
+	int writev_all(struct iovec *iov, int n);
+	// Read exactly @p n bytes. @p idle_ok: wait without deadline for the
+	// first byte (a server waiting for the next request).
+	int read_exact(void *buf, size_t n, bool idle_ok = false);
+	// Read and drop @p n bytes.
+	int discard(size_t n);
+
+private:
+	int wait(short events, long long deadline_ns);
+	Fd fd_;
+	int timeout_ms_ = 30000;
+	int spin_us_ = 0;
+};
+
+long long monotonic_ns();
+
+} // namespace vaccel::rpc

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+// The wire format of docs/protocol.md: framing, limits and a bounds-checked
+// reader. Pure code over byte buffers, no I/O, so the decoder can be fuzzed
+// on its own. Little-endian throughout (checked at compile time).
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace vaccel::rpc {
+
+static_assert(std::endian::native == std::endian::little,
+	      "the wire is little-endian; add byte swapping for this target");
+
+constexpr uint32_t kMagic = 0x4c434156; // "VACL"
+constexpr uint16_t kVersion = 1;
+constexpr size_t kHeaderSize = 24;
+constexpr size_t kAlign = 8; // payloads are padded so the agent can use them in place
+constexpr uint64_t kDefaultMaxMessage = 256ull << 20;
+constexpr uint32_t kMaxArgs = 1024;
+constexpr uint32_t kMaxBlobs = 64;
+constexpr uint32_t kMaxName = 255;
+
+enum class Msg : uint16_t {
+	hello = 1,
+	session_init = 2,
+	session_release = 3,
+	blob_query = 4,
+	blob_put = 5,
+	resource_register = 6,
+	resource_unregister = 7,
+	op = 8,
+};
+
+struct Header {
+	uint32_t magic = kMagic;
+	uint16_t version = kVersion;
+	uint16_t type = 0;
+	uint64_t id = 0; // request id; a reply carries its request's
+	uint32_t body_len = 0;
+	int32_t status = 0; // replies: VACCEL_OK or a VACCEL_E* code
+};
+
+inline void encode_header(const Header &h, uint8_t out[kHeaderSize])
+{
+	memcpy(out + 0, &h.magic, 4);
+	memcpy(out + 4, &h.version, 2);
+	memcpy(out + 6, &h.type, 2);
+	memcpy(out + 8, &h.id, 8);
+	memcpy(out + 16, &h.body_len, 4);
+	memcpy(out + 20, &h.status, 4);
+}
+
+inline Header decode_header(const uint8_t in[kHeaderSize])
+{
+	Header h;
+	memcpy(&h.magic, in + 0, 4);
+	memcpy(&h.version, in + 4, 2);
+	memcpy(&h.type, in + 6, 2);
+	memcpy(&h.id, in + 8, 8);
+	memcpy(&h.body_len, in + 16, 4);
+	memcpy(&h.status, in + 20, 4);
+	return h;
+}
+
+inline size_t padded(size_t n)
+{
+	return (n + kAlign - 1) & ~(kAlign - 1);
+}
+
+// Appends fixed-size fields to a small metadata buffer.
+class Writer {
+public:
+	template <class T> Writer &put(T v)
+	{
+		size_t at = buf_.size();
+		buf_.resize(at + sizeof(T));
+		memcpy(buf_.data() + at, &v, sizeof(T));
+		return *this;
+	}
+	Writer &bytes(const void *p, size_t n)
+	{
+		auto *b = static_cast<const uint8_t *>(p);
+		buf_.insert(buf_.end(), b, b + n);
+		return *this;
+	}
+	Writer &pad()
+	{
+		buf_.resize(padded(buf_.size()), 0);
+		return *this;
+	}
+	std::vector<uint8_t> &buf() { return buf_; }
+	size_t size() const { return buf_.size(); }
+
+private:
+	std::vector<uint8_t> buf_;
+};
+
+// Reads fields from an untrusted buffer; every read is bounds-checked and
+// a failed read poisons the reader so callers can check once at the end.
+class Reader {
+public:
+	Reader(const uint8_t *p, size_t n) : p_(p), n_(n) {}
+	template <class T> bool get(T &v)
+	{
+		if (!ok_ || n_ - at_ < sizeof(T))
+			return ok_ = false;
+		memcpy(&v, p_ + at_, sizeof(T));
+		at_ += sizeof(T);
+		return true;
+	}
+	// A pointer to @p n bytes in place.
+	const uint8_t *take(size_t n)
+	{
+		if (!ok_ || n_ - at_ < n) {
+			ok_ = false;
+			return nullptr;
+		}
+		const uint8_t *r = p_ + at_;
+		at_ += n;
+		return r;
+	}
+	bool skip_pad()
+	{
+		size_t to = padded(at_);
+		if (to > n_)
+			return ok_ = false;
+		at_ = to;
+		return true;
+	}
+	bool ok() const { return ok_; }
+	size_t left() const { return n_ - at_; }
+	size_t offset() const { return at_; }
+
+private:
+	const uint8_t *p_;
+	size_t n_;
+	size_t at_ = 0;
+	bool ok_ = true;
+};
+
+// One argument of an OP request as it crosses the wire.
+struct ArgDesc {
+	uint32_t type;
+	uint32_t custom_id;
+	uint32_t flags; // kArgInOut: a write arg whose initial bytes are sent
+	uint32_t reserved;
+	uint64_t size;
+};
+constexpr uint32_t kArgInOut = 1;
+constexpr size_t kArgDescSize = 24;
+
+// An OP request decoded in place: descriptors plus pointers into the body.
+struct OpRequest {
+	int64_t session = 0;
+	uint32_t op = 0;
+	std::vector<ArgDesc> read, write;
+	std::vector<const uint8_t *> read_data; // into the body
+	std::vector<const uint8_t *> inout_data; // per write arg; null if output only
+	uint64_t write_total = 0; // padded bytes the reply will carry
+};
+
+// Decode the body of an OP request. Returns 0 or a VACCEL_E* code; never
+// reads outside [body, body + len). @p max_write bounds what the agent will
+// allocate for outputs.
+int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
+	      OpRequest &out);
+
+} // namespace vaccel::rpc

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: Apache-2.0
+// The rpc plugin against a real vaccel-agent process: the same operations
+// locally and remotely give the same bytes; errors, limits, policies,
+// failures of the agent and hostile frames.
+#include "../unit/support.hpp"
+#include "agent_process.hpp"
+#include "rpc/net.hpp"
+#include "rpc/wire.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sys/socket.h>
+#include <thread>
+
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+using vtest::Agent;
+using vtest::boot;
+using vtest::lib;
+using vtest::plugin;
+
+namespace {
+
+const std::string kHostPlugins = plugin("exec") + ":" + plugin("noop");
+
+// Boot this process as a guest of the agent at @p uri.
+int boot_remote(const std::string &uri, const char *timeout_ms = "5000")
+{
+	setenv("VACCEL_RPC_ADDRESS", uri.c_str(), 1);
+	setenv("VACCEL_RPC_TIMEOUT_MS", timeout_ms, 1);
+	return boot({"rpc"});
+}
+
+// Runs one of every forwarded operation and records return codes and output
+// bytes, so a local and a remote run can be compared bit for bit.
+std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
+{
+	std::vector<uint8_t> rec;
+	auto put = [&](const void *p, size_t n) {
+		auto *b = static_cast<const uint8_t *>(p);
+		rec.insert(rec.end(), b, b + n);
+	};
+	auto rc = [&](int r) { put(&r, sizeof r); };
+
+	rc(vaccel_noop(s));
+	const int m = 5, n = 7, k = 3;
+	std::vector<float> a(m * k), b(k * n), c(m * 9);
+	for (size_t i = 0; i < a.size(); ++i)
+		a[i] = (float)i * 0.5F;
+	for (size_t i = 0; i < b.size(); ++i)
+		b[i] = 1.0F / (float)(i + 1);
+	for (size_t i = 0; i < c.size(); ++i)
+		c[i] = (float)i;
+	rc(vaccel_sgemm(s, m, n, k, 1.5F, a.data(), k, b.data(), n, 0.25F,
+			c.data(), 9));
+	put(c.data(), c.size() * 4);
+
+	const char img[] = "not really a png";
+	unsigned char tag[32] = {}, name[32] = {};
+	rc(vaccel_image_classification(s, img, tag, name, sizeof img, sizeof tag,
+				       sizeof name));
+	put(tag, sizeof tag);
+	put(name, sizeof name);
+	unsigned char small[6] = {};
+	rc(vaccel_image_depth(s, img, small, sizeof img, sizeof small));
+	put(small, sizeof small);
+
+	int ia[5] = {5, 4, 3, 2, 1}, io[5] = {};
+	float fa[4] = {1, 2, 3, 4}, fb[4] = {.5, .25, 2, 8}, f1[4] = {}, f2[4] = {};
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	rc(vaccel_fpga_arraycopy(s, ia, io, 5));
+	put(io, sizeof io);
+	rc(vaccel_fpga_parallel(s, fa, fb, f1, f2, 4));
+	put(f1, sizeof f1);
+	put(f2, sizeof f2);
+	rc(vaccel_fpga_vadd(s, fa, fb, f1, 4, 2));
+	put(f1, sizeof f1);
+	double in[3] = {3, 1, 2}, out[3] = {}, mn = 0, mx = 0;
+	rc(vaccel_minmax(s, in, 3, -1, 7, out, &mn, &mx));
+#pragma GCC diagnostic pop
+	put(out, sizeof out);
+	put(&mn, 8);
+	put(&mx, 8);
+
+	int32_t x = 21, y = 0;
+	vaccel_arg r{&x, 4, VACCEL_ARG_INT32, 0, false}, w{&y, 4, VACCEL_ARG_INT32, 0, false};
+	rc(vaccel_exec(s, testlib.c_str(), "mytestfunc", &r, 1, &w, 1));
+	put(&y, 4);
+	rc(vaccel_exec(s, testlib.c_str(), "always_fails", &r, 1, &w, 1));
+
+	// genop of sgemm, beta 0: C is output only.
+	std::vector<float> c2(m * n, 99.0F);
+	uint8_t op = VACCEL_OP_BLAS_SGEMM;
+	int64_t mm = m, nn = n, kk = k, lda = k, ldb = n, ldc = n;
+	float alpha = 2.0F, beta = 0.0F;
+	vaccel_arg rd[] = {{&op, 1, VACCEL_ARG_UINT8, 0, false},
+			   {&mm, 8, VACCEL_ARG_INT64, 0, false},
+			   {&nn, 8, VACCEL_ARG_INT64, 0, false},
+			   {&kk, 8, VACCEL_ARG_INT64, 0, false},
+			   {&alpha, 4, VACCEL_ARG_FLOAT32, 0, false},
+			   {a.data(), a.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
+			   {&lda, 8, VACCEL_ARG_INT64, 0, false},
+			   {b.data(), b.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
+			   {&ldb, 8, VACCEL_ARG_INT64, 0, false},
+			   {&beta, 4, VACCEL_ARG_FLOAT32, 0, false},
+			   {&ldc, 8, VACCEL_ARG_INT64, 0, false}};
+	vaccel_arg wr[] = {{c2.data(), c2.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false}};
+	rc(vaccel_genop(s, rd, 11, wr, 1));
+	put(c2.data(), c2.size() * 4);
+
+	// A library as a resource.
+	vaccel_resource res{};
+	rc(vaccel_resource_init(&res, testlib.c_str(), VACCEL_RESOURCE_LIB));
+	rc(vaccel_resource_register(&res, s));
+	x = 50;
+	rc(vaccel_exec_with_resource(s, &res, "mytestfunc", &r, 1, &w, 1));
+	put(&y, 4);
+	rc(vaccel_resource_release(&res));
+	return rec;
+}
+
+class Remote : public vtest::Runtime {
+protected:
+	std::string testlib = lib("vaccel-test-lib");
+};
+
+} // namespace
+
+TEST_F(Remote, SameBytesLocallyAndOverUnixAndTcp)
+{
+	ASSERT_EQ(boot({"exec", "noop"}), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	auto local = run_all(&s, testlib);
+	ASSERT_EQ(vaccel_session_release(&s), VACCEL_OK);
+
+	Agent agent(kHostPlugins, {"-a", "@unix", "-a", "tcp://127.0.0.1:0",
+				   "--exec-dir", VACCEL_TEST_LIB_DIR,
+				   "--allow-guest-libs"});
+	ASSERT_EQ(agent.nr_addrs(), 2u);
+	for (size_t i = 0; i < 2; ++i) {
+		ASSERT_EQ(boot_remote(agent.addr(i)), VACCEL_OK);
+		ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+		auto remote = run_all(&s, testlib);
+		EXPECT_TRUE(s.is_virtio);
+		EXPECT_GT(s.remote_id, 0);
+		ASSERT_EQ(vaccel_session_release(&s), VACCEL_OK);
+		EXPECT_EQ(remote.size(), local.size());
+		EXPECT_TRUE(remote == local) << "differs over " << agent.addr(i);
+		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
+	}
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+TEST_F(Remote, ExecPolicy)
+{
+	Agent closed(kHostPlugins, {"-a", "@unix"});
+	ASSERT_EQ(boot_remote(closed.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	int32_t x = 1, y = 0;
+	vaccel_arg r{&x, 4, VACCEL_ARG_INT32, 0, false}, w{&y, 4, VACCEL_ARG_INT32, 0, false};
+	EXPECT_EQ(vaccel_exec(&s, testlib.c_str(), "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_EPERM);
+	vaccel_resource res{};
+	ASSERT_EQ(vaccel_resource_init(&res, testlib.c_str(), VACCEL_RESOURCE_LIB),
+		  VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_register(&res, &s), VACCEL_EPERM);
+	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
+	EXPECT_NE(closed.log().find("exec is disabled"), std::string::npos);
+
+	// An --exec-dir admits what is under it, and nothing else.
+	Agent open(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR});
+	ASSERT_EQ(boot_remote(open.addr(0)), VACCEL_OK);
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_exec(&s, testlib.c_str(), "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_OK);
+	EXPECT_EQ(y, 2);
+	std::string escape = std::string(VACCEL_TEST_LIB_DIR) + "/../lib/../../" +
+			     "lib/libvaccel-test-lib.so";
+	EXPECT_NE(vaccel_exec(&s, "/lib/x86_64-linux-gnu/libc.so.6", "abort", &r, 1,
+			      &w, 1),
+		  VACCEL_OK);
+	EXPECT_EQ(vaccel_exec(&s, "/nonexistent.so", "f", &r, 1, &w, 1), VACCEL_ENOENT);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(open.stop(), 0) << open.log();
+}
+
+TEST_F(Remote, ResourcesAreSentOnceByContent)
+{
+	char tmpl[] = "/tmp/vaccel-model.XXXXXX";
+	int fd = mkstemp(tmpl);
+	ASSERT_GE(fd, 0);
+	std::vector<char> model(300000);
+	for (size_t i = 0; i < model.size(); ++i)
+		model[i] = (char)(i * 7);
+	ASSERT_EQ(write(fd, model.data(), model.size()), (ssize_t)model.size());
+	close(fd);
+	Agent agent(kHostPlugins, {"-a", "@unix"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_resource res{};
+	ASSERT_EQ(vaccel_resource_init(&res, tmpl, VACCEL_RESOURCE_MODEL), VACCEL_OK);
+	// Three sessions, three connections, one upload.
+	vaccel_session s[3]{};
+	for (auto &x : s) {
+		ASSERT_EQ(vaccel_session_init(&x, 0), VACCEL_OK);
+		ASSERT_EQ(vaccel_resource_register(&res, &x), VACCEL_OK);
+		EXPECT_GT(res.remote_id, 0);
+		EXPECT_EQ(vaccel_torch_model_load(&x, &res), VACCEL_ENOTSUP);
+	}
+	EXPECT_EQ(vaccel_resource_unregister(&res, &s[0]), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_register(&res, &s[0]), VACCEL_OK);
+	for (auto &x : s)
+		EXPECT_EQ(vaccel_session_release(&x), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
+	unlink(tmpl);
+	EXPECT_EQ(agent.stop(), 0);
+	std::string log = agent.log();
+	size_t stored = 0;
+	for (size_t at = 0; (at = log.find("stored (300000 bytes)", at)) != std::string::npos; ++at)
+		++stored;
+	EXPECT_EQ(stored, 1u) << log;
+}
+
+TEST_F(Remote, ThirtyTwoClientsThousandCallsEach)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "-q"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	std::atomic<int> failures{0};
+	std::vector<std::thread> t;
+	for (int i = 0; i < 32; ++i)
+		t.emplace_back([&, i] {
+			vaccel_session s{};
+			if (vaccel_session_init(&s, 0)) {
+				++failures;
+				return;
+			}
+			float v[4] = {1, 2, 3, (float)i}, o[4] = {};
+			for (int k = 0; k < 1000; ++k) {
+				int ret = k % 10 ? vaccel_noop(&s)
+						 : vaccel_fpga_vadd(&s, v, v, o, 4, 4);
+				if (ret || (k % 10 == 0 && o[3] != 2.0F * (float)i))
+					++failures;
+			}
+			if (vaccel_session_release(&s))
+				++failures;
+		});
+	for (auto &x : t)
+		x.join();
+	EXPECT_EQ(failures.load(), 0);
+	EXPECT_EQ(agent.stop(), 0) << agent.log(); // clean exit, no leak reports
+}
+
+TEST_F(Remote, DeadOrStuckAgentGivesAnErrorWithinTheTimeout)
+{
+	auto agent = std::make_unique<Agent>(
+		kHostPlugins, std::vector<std::string>{"-a", "@unix", "--exec-dir",
+						       VACCEL_TEST_LIB_DIR});
+	ASSERT_EQ(boot_remote(agent->addr(0), "1500"), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_noop(&s), VACCEL_OK);
+
+	// Killed in the middle of a call.
+	int32_t ms = 5000;
+	vaccel_arg r{&ms, 4, VACCEL_ARG_INT32, 0, false};
+	std::thread killer([&] {
+		std::this_thread::sleep_for(std::chrono::milliseconds(200));
+		kill(agent->pid(), SIGKILL);
+	});
+	auto t0 = std::chrono::steady_clock::now();
+	int ret = vaccel_exec(&s, testlib.c_str(), "sleep_ms", &r, 1, nullptr, 0);
+	auto took = std::chrono::steady_clock::now() - t0;
+	killer.join();
+	EXPECT_EQ(ret, VACCEL_ESESS);
+	EXPECT_LT(took, std::chrono::milliseconds(1500));
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_ESESS); // that session is gone
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	agent->stop();
+
+	// Stuck (stopped): the call times out.
+	Agent stuck(kHostPlugins, {"-a", "@unix"});
+	ASSERT_EQ(boot_remote(stuck.addr(0), "300"), VACCEL_OK);
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_noop(&s), VACCEL_OK);
+	kill(stuck.pid(), SIGSTOP);
+	for (int i = 0; i < 200; ++i) { // until it has really stopped
+		std::ifstream st("/proc/" + std::to_string(stuck.pid()) + "/stat");
+		std::string pid, comm, state;
+		st >> pid >> comm >> state;
+		if (state == "T")
+			break;
+		std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	}
+	t0 = std::chrono::steady_clock::now();
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_ETIMEDOUT);
+	took = std::chrono::steady_clock::now() - t0;
+	EXPECT_GE(took, std::chrono::milliseconds(250));
+	EXPECT_LT(took, std::chrono::milliseconds(1500));
+	kill(stuck.pid(), SIGCONT);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	// No agent at all: an error at the first call, not a hang.
+	ASSERT_EQ(boot_remote("unix:///nonexistent/agent.sock"), VACCEL_OK);
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_ESESS);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+}
+
+TEST_F(Remote, NewSessionsWorkAfterTheAgentRestarts)
+{
+	char tmpl[] = "/tmp/vaccel-restart.XXXXXX";
+	ASSERT_NE(mkdtemp(tmpl), nullptr);
+	std::string uri = std::string("unix://") + tmpl + "/a.sock";
+	auto agent = std::make_unique<Agent>(kHostPlugins,
+					     std::vector<std::string>{"-a", uri});
+	ASSERT_EQ(boot_remote(uri), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_noop(&s), VACCEL_OK);
+	EXPECT_EQ(agent->stop(), 0);
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_ESESS);
+	agent = std::make_unique<Agent>(kHostPlugins, std::vector<std::string>{"-a", uri});
+	vaccel_session s2{};
+	ASSERT_EQ(vaccel_session_init(&s2, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_noop(&s2), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s2), VACCEL_OK);
+	EXPECT_EQ(agent->stop(), 0);
+	rmdir(tmpl);
+}
+
+namespace {
+
+using namespace vaccel::rpc;
+
+// A raw connection to the agent, to send what no client would.
+struct Raw {
+	Fd fd;
+	explicit Raw(const std::string &uri)
+	{
+		Address a;
+		std::string why;
+		parse_address(uri, a, why);
+		connect_to(a, 1000, fd);
+		fcntl(fd.get(), F_SETFL, 0); // blocking, with receive timeouts
+	}
+	void send(const void *p, size_t n)
+	{
+		if (::send(fd.get(), p, n, MSG_NOSIGNAL) < 0)
+			return;
+	}
+	void header(Msg type, uint32_t len, uint32_t magic = kMagic)
+	{
+		Header h;
+		h.magic = magic;
+		h.type = (uint16_t)type;
+		h.id = 1;
+		h.body_len = len;
+		uint8_t b[kHeaderSize];
+		encode_header(h, b);
+		send(b, sizeof b);
+	}
+	void hello()
+	{
+		header(Msg::hello, 8);
+		uint32_t v[2] = {kVersion, kVersion};
+		send(v, 8);
+		uint8_t reply[kHeaderSize + 16];
+		recv_all(reply, sizeof reply);
+	}
+	bool recv_all(void *p, size_t n)
+	{
+		timeval tv{2, 0};
+		setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		auto *c = static_cast<char *>(p);
+		while (n) {
+			ssize_t r = recv(fd.get(), c, n, 0);
+			if (r <= 0)
+				return false;
+			c += r;
+			n -= (size_t)r;
+		}
+		return true;
+	}
+	// True once the agent has closed the connection.
+	bool closed_by_agent()
+	{
+		char c;
+		timeval tv{2, 0};
+		setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		fcntl(fd.get(), F_SETFL, 0);
+		for (;;) {
+			ssize_t r = recv(fd.get(), &c, 1, 0);
+			if (r == 0)
+				return true;
+			if (r < 0) // reset counts as closed; a timeout does not
+				return errno != EAGAIN && errno != EWOULDBLOCK;
+		}
+	}
+};
+
+} // namespace
+
+TEST_F(Remote, HostileFramesDropOnlyTheirConnection)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--max-message", "65536"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session good{};
+	ASSERT_EQ(vaccel_session_init(&good, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_noop(&good), VACCEL_OK);
+
+	{ // garbage
+		Raw r(agent.addr(0));
+		r.send("GET / HTTP/1.1\r\n\r\n" "xxxxxxxxxxxxxxxx", 34);
+		EXPECT_TRUE(r.closed_by_agent());
+	}
+	{ // no hello first
+		Raw r(agent.addr(0));
+		r.header(Msg::session_init, 8);
+		r.send("\0\0\0\0\0\0\0\0", 8);
+		EXPECT_TRUE(r.closed_by_agent());
+	}
+	{ // oversized: refused before a byte of it is allocated
+		Raw r(agent.addr(0));
+		r.hello();
+		r.header(Msg::op, 0xfffffff0u);
+		EXPECT_TRUE(r.closed_by_agent());
+	}
+	{ // an OP body that lies about its sizes
+		Raw r(agent.addr(0));
+		r.hello();
+		Writer w;
+		w.put<int64_t>(1).put<uint32_t>(0).put<uint32_t>(1).put<uint32_t>(0);
+		w.put<uint32_t>(VACCEL_ARG_BUFFER).put<uint32_t>(0).put<uint32_t>(0)
+			.put<uint32_t>(0).put<uint64_t>(1ull << 40);
+		r.header(Msg::op, (uint32_t)w.size());
+		r.send(w.buf().data(), w.size());
+		EXPECT_TRUE(r.closed_by_agent());
+	}
+	{ // somebody else's session id: an error reply, not access
+		Raw r(agent.addr(0));
+		r.hello();
+		Writer w;
+		w.put<int64_t>(good.remote_id).put<uint32_t>(VACCEL_OP_NOOP)
+			.put<uint32_t>(0).put<uint32_t>(0).pad();
+		r.header(Msg::op, (uint32_t)w.size());
+		r.send(w.buf().data(), w.size());
+		uint8_t reply[kHeaderSize];
+		ASSERT_TRUE(r.recv_all(reply, sizeof reply));
+		EXPECT_EQ(decode_header(reply).status, VACCEL_EINVAL);
+	}
+	{ // truncated, then the peer goes away
+		Raw r(agent.addr(0));
+		r.hello();
+		r.header(Msg::op, 1000);
+		r.send("abc", 3);
+	}
+	{ // random frames after a hello
+		std::mt19937 rng(7);
+		for (int i = 0; i < 50; ++i) {
+			Raw r(agent.addr(0));
+			r.hello();
+			uint32_t len = rng() % 512;
+			r.header((Msg)(rng() % 10), len);
+			std::vector<uint8_t> junk(len);
+			for (auto &x : junk)
+				x = (uint8_t)rng();
+			r.send(junk.data(), junk.size());
+		}
+	}
+	// The well-behaved client never noticed.
+	for (int i = 0; i < 100; ++i)
+		ASSERT_EQ(vaccel_noop(&good), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&good), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("dropped"), std::string::npos);
+}
+
+TEST_F(Remote, AgentRefusesBadOptions)
+{
+	Agent none(kHostPlugins, {"--max-sessions", "0", "-a", "@unix"});
+	EXPECT_EQ(none.stop(), 2);
+	Agent remote(kHostPlugins, {"-a", "tcp://0.0.0.0:0"});
+	EXPECT_EQ(remote.stop(), 1);
+	EXPECT_NE(remote.log().find("non-loopback"), std::string::npos);
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+// The wire's pieces on their own: SHA-256, addresses, the OP decoder.
+#include "rpc/net.hpp"
+#include "rpc/sha256.hpp"
+#include "rpc/wire.hpp"
+
+#include <vaccel.h>
+
+#include <gtest/gtest.h>
+#include <random>
+#include <sys/socket.h>
+#include <linux/vm_sockets.h>
+
+using namespace vaccel::rpc;
+
+TEST(Sha256, FipsVectors)
+{
+	EXPECT_EQ(to_hex(Sha256::of("", 0)),
+		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	EXPECT_EQ(to_hex(Sha256::of("abc", 3)),
+		  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	EXPECT_EQ(to_hex(Sha256::of(two, strlen(two))),
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	// A million 'a', fed in uneven pieces.
+	std::string a(1000000, 'a');
+	Sha256 h;
+	for (size_t at = 0, step = 1; at < a.size(); at += step, step = step * 3 % 997 + 1)
+		h.update(a.data() + at, std::min(step, a.size() - at));
+	EXPECT_EQ(to_hex(h.finish()),
+		  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Address, Parse)
+{
+	Address a;
+	std::string why;
+	ASSERT_EQ(parse_address("unix:///run/vaccel.sock", a, why), 0);
+	EXPECT_EQ(a.kind, Address::kUnix);
+	EXPECT_EQ(a.path, "/run/vaccel.sock");
+	ASSERT_EQ(parse_address("tcp://127.0.0.1:8192", a, why), 0);
+	EXPECT_EQ(a.kind, Address::kTcp);
+	EXPECT_EQ(a.host, "127.0.0.1");
+	EXPECT_EQ(a.port, 8192);
+	ASSERT_EQ(parse_address("tcp://[::1]:0", a, why), 0);
+	EXPECT_EQ(a.host, "::1");
+	EXPECT_EQ(a.uri(), "tcp://[::1]:0");
+	ASSERT_EQ(parse_address("vsock://2:1234", a, why), 0);
+	EXPECT_EQ(a.kind, Address::kVsock);
+	EXPECT_EQ(a.cid, 2u);
+	EXPECT_EQ(a.port, 1234);
+	EXPECT_EQ(a.uri(), "vsock://2:1234");
+	for (const char *bad : {"", "unix://relative", "tcp://host", "tcp://h:99999",
+				"tcp://h:-1", "vsock://x:1", "vsock://1:", "http://h:1",
+				"tcp://:80", "nonsense"})
+		EXPECT_EQ(parse_address(bad, a, why), VACCEL_EINVAL) << bad;
+	std::string longpath = "unix:///" + std::string(200, 'x');
+	EXPECT_EQ(parse_address(longpath, a, why), VACCEL_EINVAL);
+}
+
+TEST(Address, VsockListenerSetsUp)
+{
+	// Only a listener: nothing here may connect to CID 2 or 3.
+	int probe = socket(AF_VSOCK, SOCK_STREAM, 0);
+	if (probe < 0)
+		GTEST_SKIP() << "no AF_VSOCK on this kernel";
+	close(probe);
+	Address a, bound;
+	std::string why;
+	ASSERT_EQ(parse_address("vsock://4294967295:0", a, why), 0); // VMADDR_CID_ANY
+	Fd fd;
+	int ret = listen_on(a, false, fd, bound);
+	if (ret == EADDRNOTAVAIL || ret == ENODEV)
+		GTEST_SKIP() << "vsock transport not loaded";
+	ASSERT_EQ(ret, 0);
+	EXPECT_TRUE(fd);
+	EXPECT_NE(bound.port, 0); // the kernel picked one
+}
+
+TEST(Address, TcpRefusesNonLoopbackUnlessAllowed)
+{
+	Address a, bound;
+	std::string why;
+	ASSERT_EQ(parse_address("tcp://0.0.0.0:0", a, why), 0);
+	Fd fd;
+	EXPECT_EQ(listen_on(a, false, fd, bound), VACCEL_EPERM);
+	ASSERT_EQ(parse_address("tcp://127.0.0.1:0", a, why), 0);
+	EXPECT_EQ(listen_on(a, false, fd, bound), 0);
+	EXPECT_GT(bound.port, 0);
+}
+
+namespace {
+
+std::vector<uint8_t> encode_op(int64_t sid, uint32_t op,
+			       const std::vector<std::vector<uint8_t>> &rd,
+			       const std::vector<uint64_t> &wr)
+{
+	Writer w;
+	w.put<int64_t>(sid).put<uint32_t>(op).put<uint32_t>((uint32_t)rd.size())
+		.put<uint32_t>((uint32_t)wr.size());
+	for (auto &r : rd)
+		w.put<uint32_t>(VACCEL_ARG_BUFFER).put<uint32_t>(0).put<uint32_t>(0)
+			.put<uint32_t>(0).put<uint64_t>(r.size());
+	for (auto s : wr)
+		w.put<uint32_t>(VACCEL_ARG_BUFFER).put<uint32_t>(0).put<uint32_t>(0)
+			.put<uint32_t>(0).put<uint64_t>(s);
+	w.pad();
+	for (auto &r : rd)
+		w.bytes(r.data(), r.size()).pad();
+	return w.buf();
+}
+
+} // namespace
+
+TEST(Wire, DecodeOpRoundTrip)
+{
+	auto body = encode_op(7, VACCEL_OP_NOOP, {{1, 2, 3}, {}, {9}}, {16, 0});
+	OpRequest op;
+	ASSERT_EQ(decode_op(body.data(), body.size(), 1 << 20, op), 0);
+	EXPECT_EQ(op.session, 7);
+	ASSERT_EQ(op.read.size(), 3u);
+	EXPECT_EQ(op.read[0].size, 3u);
+	EXPECT_EQ(op.read_data[0][2], 3);
+	EXPECT_EQ(op.read_data[2][0], 9);
+	EXPECT_EQ(op.write_total, 16u);
+	// Every truncation is refused.
+	for (size_t n = 0; n < body.size(); ++n)
+		EXPECT_NE(decode_op(body.data(), n, 1 << 20, op), 0) << n;
+	// Trailing garbage too.
+	body.push_back(0);
+	EXPECT_EQ(decode_op(body.data(), body.size(), 1 << 20, op), VACCEL_EINVAL);
+}
+
+TEST(Wire, DecodeOpLimits)
+{
+	OpRequest op;
+	auto big = encode_op(1, 0, {}, {1ull << 40});
+	EXPECT_EQ(decode_op(big.data(), big.size(), 1 << 20, op), VACCEL_ENOSPC);
+	auto many = encode_op(1, 0, {}, {600000, 600000});
+	EXPECT_EQ(decode_op(many.data(), many.size(), 1 << 20, op), VACCEL_ENOSPC);
+	// A read size larger than the body.
+	auto lie = encode_op(1, 0, {{1, 2}}, {});
+	lie[20 + 16] = 0xff; // size low byte of the first descriptor
+	EXPECT_EQ(decode_op(lie.data(), lie.size(), 1 << 20, op), VACCEL_EINVAL);
+	// Too many args.
+	Writer w;
+	w.put<int64_t>(1).put<uint32_t>(0).put<uint32_t>(kMaxArgs + 1).put<uint32_t>(0);
+	EXPECT_EQ(decode_op(w.buf().data(), w.size(), 1 << 20, op), VACCEL_EINVAL);
+}
+
+TEST(Wire, DecodeOpSurvivesRandomInput)
+{
+	std::mt19937_64 rng(12345);
+	auto good = encode_op(3, 1, {{1, 2, 3, 4, 5}, {6}}, {8, 24});
+	OpRequest op;
+	for (int i = 0; i < 20000; ++i) {
+		std::vector<uint8_t> b = good;
+		// Flip bytes, cut, or make it up entirely.
+		switch (rng() % 3) {
+		case 0:
+			for (int k = 0; k < 4; ++k)
+				b[rng() % b.size()] = (uint8_t)rng();
+			break;
+		case 1:
+			b.resize(rng() % b.size());
+			break;
+		default:
+			b.resize(rng() % 256);
+			for (auto &x : b)
+				x = (uint8_t)rng();
+		}
+		int ret = decode_op(b.data(), b.size(), 1 << 16, op);
+		if (ret == 0) {
+			// Whatever it accepted lies inside the buffer.
+			for (size_t k = 0; k < op.read.size(); ++k)
+				ASSERT_LE(op.read_data[k] + op.read[k].size,
+					  b.data() + b.size());
+			ASSERT_LE(op.write_total, 1u << 16);
+		}
+	}
+}
