@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	g++ cmake ninja-build pkg-config ccache
 	libgtest-dev libgmock-dev libbenchmark-dev
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// libFuzzer target: the agent's decoder of OP bodies, the part of the wire
+// that walks guest-controlled sizes. Anything it accepts must lie inside the
+// buffer and within the output budget.
+#include "rpc/wire.hpp"
+
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	// The agent decodes an exact-size body it owns: copy so that ASan
+	// sees every byte past the end as out of bounds.
+	auto *body = static_cast<uint8_t *>(malloc(size ? size : 1));
+	if (size)
+		memcpy(body, data, size);
+	vaccel::rpc::OpRequest op;
+	constexpr uint64_t budget = 1 << 20;
+	if (vaccel::rpc::decode_op(body, size, budget, op) == 0) {
+		for (size_t i = 0; i < op.read.size(); ++i)
+			if (op.read_data[i] + op.read[i].size > body + size)
+				abort();
+		if (op.write_total > budget)
+			abort();
+	}
+	free(body);
+	return 0;
+}
