@@ -97,6 +97,13 @@ int copy_into(vaccel_arg_array *a, vaccel_arg *arg, const void *src,
 	return VACCEL_OK;
 }
 
+// The byte size of @p count elements of @p elem bytes; false if it does not
+// fit a size_t (a wrapped-around size would pass every capacity check).
+bool array_bytes(size_t count, size_t elem, size_t *bytes)
+{
+	return !__builtin_mul_overflow(count, elem, bytes);
+}
+
 int duplicate(vaccel_arg *dst, const vaccel_arg *src, bool copy)
 {
 	*dst = *src;
@@ -293,10 +300,16 @@ int vaccel_arg_array_add_raw(struct vaccel_arg_array *array, void *buf,
 	int vaccel_arg_array_add_##NAME##_array(                              \
 		struct vaccel_arg_array *array, CTYPE *values, size_t count)  \
 	{                                                                     \
+		size_t bytes = 0;                                             \
 		if (count && !values)                                         \
 			return VACCEL_EINVAL;                                 \
-		return push(array, values, count * sizeof(CTYPE), ARRAY_TYPE, \
-			    0, false);                                        \
+		if (!array_bytes(count, sizeof(CTYPE), &bytes)) {             \
+			vaccel_error("arg: %zu elements of %zu bytes are "    \
+				     "too many",                              \
+				     count, sizeof(CTYPE));                   \
+			return VACCEL_EINVAL;                                 \
+		}                                                             \
+		return push(array, values, bytes, ARRAY_TYPE, 0, false);      \
 	}
 VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_ADD_IMPL_)
 
@@ -570,12 +583,19 @@ int vaccel_arg_array_set_raw(struct vaccel_arg_array *array, void *buf,
 		struct vaccel_arg_array *array, CTYPE *values, size_t count)  \
 	{                                                                     \
 		int err = 0;                                                  \
+		size_t bytes = 0;                                             \
 		if (count && !values)                                         \
 			return VACCEL_EINVAL;                                 \
 		vaccel_arg *arg = next_typed(array, ARRAY_TYPE, &err);        \
 		if (!arg)                                                     \
 			return err;                                           \
-		return copy_into(array, arg, values, count * sizeof(CTYPE));  \
+		if (!array_bytes(count, sizeof(CTYPE), &bytes)) {             \
+			vaccel_error("arg %zu: %zu elements do not fit its "  \
+				     "%zu bytes",                             \
+				     array->position, count, arg->size);      \
+			return VACCEL_ENOSPC;                                 \
+		}                                                             \
+		return copy_into(array, arg, values, bytes);                  \
 	}
 VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_SET_IMPL_)
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 
 using vaccel::core::now_ns;
@@ -12,16 +13,35 @@ using vaccel::core::prof_enabled;
 
 namespace {
 
+#define PROF_LINE_FMT \
+	"[prof] %s: total_time: %" PRIu64 " nsec nr_entries: %zu"
+
 int region_print(const vaccel_prof_region *r, std::string *out)
 {
 	if (!r || !r->name)
 		return VACCEL_EINVAL;
 	if (!r->nr_entries)
 		return VACCEL_OK;
-	char line[256];
-	snprintf(line, sizeof(line),
-		 "[prof] %s: total_time: %" PRIu64 " nsec nr_entries: %zu",
-		 r->name, vaccel_prof_region_total(r), r->nr_entries);
+	uint64_t total = vaccel_prof_region_total(r);
+	char small[256];
+	char *line = small;
+	int n = snprintf(small, sizeof(small), PROF_LINE_FMT, r->name, total,
+			 r->nr_entries);
+	if (n < 0)
+		return VACCEL_EIO;
+	// A long name: format again into a buffer that holds the whole line.
+	std::unique_ptr<char, decltype(&free)> heap(nullptr, &free);
+	if ((size_t)n >= sizeof(small)) {
+		heap.reset(static_cast<char *>(malloc((size_t)n + 1)));
+		if (!heap) {
+			vaccel_error("prof: no memory to print region %s",
+				     r->name);
+			return VACCEL_ENOMEM;
+		}
+		line = heap.get();
+		snprintf(line, (size_t)n + 1, PROF_LINE_FMT, r->name, total,
+			 r->nr_entries);
+	}
 	if (out) {
 		out->append(line).append("\n");
 	} else if (vaccel_log_enabled(VACCEL_LOG_INFO)) {
@@ -181,7 +201,8 @@ int vaccel_prof_regions_print_all_to_buf(char **tbuf, size_t tbuf_len,
 	std::string out;
 	try {
 		for (int i = 0; i < size; ++i)
-			region_print(&regions[i], &out);
+			if (region_print(&regions[i], &out) == VACCEL_ENOMEM)
+				return -VACCEL_ENOMEM;
 	} catch (...) {
 		return -VACCEL_ENOMEM;
 	}

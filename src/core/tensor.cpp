@@ -16,12 +16,17 @@ int tensor_init(T *t, long nr_dims, const Dim *dims, Type type)
 {
 	if (!t || nr_dims < 0 || (nr_dims > 0 && !dims))
 		return VACCEL_EINVAL;
+	size_t bytes = 0;
+	if (__builtin_mul_overflow((size_t)nr_dims, sizeof(Dim), &bytes)) {
+		vaccel_error("tensor: %ld dimensions are too many", nr_dims);
+		return VACCEL_EINVAL;
+	}
 	Dim *d = nullptr;
 	if (nr_dims) {
-		d = static_cast<Dim *>(malloc((size_t)nr_dims * sizeof(Dim)));
+		d = static_cast<Dim *>(malloc(bytes));
 		if (!d)
 			return VACCEL_ENOMEM;
-		memcpy(d, dims, (size_t)nr_dims * sizeof(Dim));
+		memcpy(d, dims, bytes);
 	}
 	memset(t, 0, sizeof(*t));
 	t->nr_dims = nr_dims;
@@ -90,11 +95,14 @@ template <class T> int tensor_set_data(T *t, void *data, size_t size)
 {
 	if (!t || (size && !data))
 		return VACCEL_EINVAL;
-	if (t->owned)
+	// The buffer the tensor already owns stays owned: freeing it here
+	// would leave the tensor pointing at freed memory.
+	bool keep = t->owned && data && data == t->data;
+	if (t->owned && !keep)
 		free(t->data);
 	t->data = data;
 	t->size = size;
-	t->owned = false;
+	t->owned = keep;
 	return VACCEL_OK;
 }
 

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// String helpers.
+#include <vaccel.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+
+TEST(StrToLower, IntoCallerBuffer)
+{
+	char out[16];
+	memset(out, '#', sizeof out);
+	ASSERT_EQ(vaccel_str_to_lower("MiXeD 123_Z", out, sizeof out, nullptr),
+		  VACCEL_OK);
+	EXPECT_STREQ(out, "mixed 123_z");
+	EXPECT_EQ(out[12], '#'); // nothing past the terminator
+
+	// Exactly fits (5 chars + NUL).
+	char exact[6];
+	ASSERT_EQ(vaccel_str_to_lower("ABCDE", exact, sizeof exact, nullptr),
+		  VACCEL_OK);
+	EXPECT_STREQ(exact, "abcde");
+	ASSERT_EQ(vaccel_str_to_lower("", exact, sizeof exact, nullptr),
+		  VACCEL_OK);
+	EXPECT_STREQ(exact, "");
+
+	// Bytes above 0x7f are left alone.
+	char hi[4];
+	ASSERT_EQ(vaccel_str_to_lower("\xC3\x89Q", hi, sizeof hi, nullptr),
+		  VACCEL_OK);
+	EXPECT_STREQ(hi, "\xC3\x89q");
+}
+
+TEST(StrToLower, TooLongIsTruncatedAndReported)
+{
+	char out[5];
+	memset(out, '#', sizeof out);
+	EXPECT_EQ(vaccel_str_to_lower("ABCDEF", out, sizeof out, nullptr),
+		  VACCEL_ENAMETOOLONG);
+	EXPECT_STREQ(out, "abcd");
+	// One too long: the NUL does not fit.
+	char five[5];
+	EXPECT_EQ(vaccel_str_to_lower("ABCDE", five, sizeof five, nullptr),
+		  VACCEL_ENAMETOOLONG);
+	EXPECT_STREQ(five, "abcd");
+	// No room at all: nothing written.
+	char none = '#';
+	EXPECT_EQ(vaccel_str_to_lower("A", &none, 0, nullptr),
+		  VACCEL_ENAMETOOLONG);
+	EXPECT_EQ(none, '#');
+}
+
+TEST(StrToLower, Allocated)
+{
+	char *out = nullptr;
+	ASSERT_EQ(vaccel_str_to_lower("VACCEL_LOG_DEBUG", nullptr, 0, &out),
+		  VACCEL_OK);
+	ASSERT_NE(out, nullptr);
+	EXPECT_STREQ(out, "vaccel_log_debug");
+	free(out);
+	out = nullptr;
+	ASSERT_EQ(vaccel_str_to_lower("", nullptr, 0, &out), VACCEL_OK);
+	ASSERT_NE(out, nullptr);
+	EXPECT_STREQ(out, "");
+	free(out);
+
+	// A caller buffer wins over allocation.
+	char buf[4];
+	out = nullptr;
+	ASSERT_EQ(vaccel_str_to_lower("AB", buf, sizeof buf, &out), VACCEL_OK);
+	EXPECT_STREQ(buf, "ab");
+	EXPECT_EQ(out, nullptr);
+}
+
+TEST(StrToLower, BadInput)
+{
+	char buf[4];
+	char *out = nullptr;
+	EXPECT_EQ(vaccel_str_to_lower(nullptr, buf, sizeof buf, nullptr),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_str_to_lower(nullptr, nullptr, 0, &out),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_str_to_lower("A", nullptr, 0, nullptr), VACCEL_EINVAL);
+	EXPECT_EQ(out, nullptr);
+}
