@@ -153,6 +153,10 @@ int Runtime::cleanup(bool at_exit) noexcept
 	for (vaccel_resource *r : resources_snapshot())
 		vaccel_resource_release(r);
 	print_op_stats();
+	for (auto &st : op_stats) {
+		st.calls.store(0);
+		st.nsec.store(0);
+	}
 	unload_plugins(at_exit);
 	{
 		std::lock_guard rl(rundir_lock_);
@@ -162,6 +166,7 @@ int Runtime::cleanup(bool at_exit) noexcept
 		}
 	}
 	vaccel_log_shutdown();
+	vaccel_log_level_current_ = VACCEL_LOG_ERROR; // back to the default
 	vaccel_config_release(&config_);
 	initialized_.store(false, std::memory_order_release);
 	return VACCEL_OK;
