@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 #include <spawn.h>
 #include <string>
+#include <thread>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -253,13 +254,9 @@ void BM_raw_unix_echo_64MiB(benchmark::State &st)
 	std::vector<char> out(k64M, 1), in(k64M);
 	for (auto _ : st) {
 		// Concurrent send and receive, or the socket buffers deadlock.
-		pid_t w = fork();
-		if (w == 0) {
-			write_full(e.fd, out.data(), k64M);
-			_exit(0);
-		}
+		std::thread w([&] { write_full(e.fd, out.data(), k64M); });
 		read_full(e.fd, in.data(), k64M, false);
-		waitpid(w, nullptr, 0);
+		w.join();
 	}
 	st.SetBytesProcessed((int64_t)st.iterations() * 2 * (int64_t)k64M);
 }
