@@ -506,8 +506,7 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 					(vaccel_arg_type_t)op.read[i].type,
 					op.read[i].custom_id, false});
 	// Reused across calls: fresh pages would cost a fault each (a third
-	// of a 64 MiB call). It starts zeroed and only ever holds this
-	// connection's own outputs.
+	// of a 64 MiB call).
 	std::vector<uint8_t> &out = out_;
 	if (out.size() < op.write_total)
 		out.resize(op.write_total);
@@ -515,10 +514,13 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 	size_t off = 0;
 	for (size_t i = 0; i < op.write.size(); ++i) {
 		auto &d = op.write[i];
-		// Output-only bytes the plugin leaves alone hold zeros or this
-		// connection's earlier outputs, never anything of another guest.
+		// Output-only bytes start as zeros, as the caller's cleared
+		// buffer would be: a plugin that writes part of an output gives
+		// the same bytes locally and remotely.
 		if (op.inout_data[i] && d.size)
 			memcpy(out.data() + off, op.inout_data[i], d.size);
+		else if (d.size)
+			memset(out.data() + off, 0, d.size);
 		memset(out.data() + off + d.size, 0, padded(d.size) - d.size);
 		wr.push_back(vaccel_arg{d.size ? out.data() + off : nullptr, d.size,
 					(vaccel_arg_type_t)d.type, d.custom_id,
