@@ -33,6 +33,25 @@ VACCEL_PLUGINS=$L/libvaccel-noop.so "$B/bin/classify" examples/classify.c
 say "VACCEL_PLUGINS=noop VACCEL_LOG_LEVEL=4 ./sgemm 4   (debug log: which plugin, why)"
 VACCEL_PLUGINS=$L/libvaccel-noop.so VACCEL_LOG_LEVEL=4 "$B/bin/sgemm" 4 2>&1 | sed 's/^/  /'
 
+# The same programs, unchanged, through the agent: only the environment differs.
+sock=$(mktemp -u /tmp/vaccel-demo.XXXXXX.sock)
+VACCEL_PLUGINS=$L/libvaccel-exec.so:$L/libvaccel-noop.so "$B/bin/vaccel-agent" \
+	-a "unix://$sock" --exec-dir "$L" -q >/dev/null &
+agent=$!
+trap 'kill $agent 2>/dev/null; wait $agent 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+timed() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+say "the same binaries, locally and through vaccel-agent (unix socket)"
+printf '  %-36s %10s %10s\n' program local remote
+for prog in "noop 20000" "sgemm 256 3" "exec $L/libmytestlib.so 1000"; do
+	set -- $prog
+	lt=$(VACCEL_PLUGINS=$L/libvaccel-exec.so:$L/libvaccel-noop.so timed "$B/bin/$1" "${@:2}")
+	rt=$(VACCEL_PLUGINS=$L/libvaccel-rpc.so VACCEL_RPC_ADDRESS=unix://$sock timed "$B/bin/$1" "${@:2}")
+	printf '  %-36s %7s ms %7s ms\n' "$(echo "$1 ${*:2}" | sed "s|$L/||")" "$lt" "$rt"
+done
+say "VACCEL_PLUGINS=rpc VACCEL_RPC_ADDRESS=unix://... ./exec libmytestlib.so"
+VACCEL_PLUGINS=$L/libvaccel-rpc.so VACCEL_RPC_ADDRESS=unix://$sock "$B/bin/exec" "$L/libmytestlib.so"
+
 say "per-call costs (Google Benchmark, Release build)"
 "$B/bin/vaccel-bench-core" --benchmark_min_time=0.05 \
 	--benchmark_filter='noop|indirect|exec|dlsym|session|resource|open_fstat' 2>/dev/null |
