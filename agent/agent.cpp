@@ -120,6 +120,7 @@ private:
 	std::atomic<uint64_t> stored_{0};
 };
 BlobCache cache;
+const uint8_t kZeros[kAlign] = {};
 
 // Spinning for the next request pays only while every connection can have
 // a core; past that, spinners steal time from the calls they wait for.
@@ -163,6 +164,7 @@ private:
 	bool on_register(const Header &h, Reader &r);
 	bool on_unregister(const Header &h, Reader &r);
 	bool on_op(const Header &h, const std::vector<uint8_t> &body);
+	bool on_torch(const Header &h, const std::vector<uint8_t> &body);
 	int exec_allowed(const OpRequest &op);
 	vaccel_session *session(int64_t id)
 	{
@@ -260,6 +262,8 @@ bool Connection::handle(const Header &h, const std::vector<uint8_t> &body)
 		return on_unregister(h, r);
 	case Msg::op:
 		return on_op(h, body);
+	case Msg::torch:
+		return on_torch(h, body);
 	}
 	vaccel_error("[agent] connection %" PRIu64 ": unknown message %u", id_,
 		     h.type);
@@ -540,6 +544,109 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 		}
 	}
 	return reply(h, ret, iov) == 0;
+}
+
+namespace {
+
+// Bytes per element of a torch dtype; 0 if unknown.
+size_t torch_elem(uint32_t dtype)
+{
+	switch (dtype) {
+	case VACCEL_TORCH_BYTE:
+	case VACCEL_TORCH_CHAR:
+		return 1;
+	case VACCEL_TORCH_SHORT:
+	case VACCEL_TORCH_HALF:
+		return 2;
+	case VACCEL_TORCH_INT:
+	case VACCEL_TORCH_FLOAT:
+		return 4;
+	case VACCEL_TORCH_LONG:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+// The size a tensor's dims and dtype imply must be the size it carries.
+bool consistent(const TensorDesc &t)
+{
+	uint64_t n = torch_elem(t.dtype);
+	if (!n)
+		return false;
+	for (int64_t d : t.dims)
+		if (__builtin_mul_overflow(n, (uint64_t)d, &n))
+			return false;
+	return n == t.size;
+}
+
+} // namespace
+
+bool Connection::on_torch(const Header &h, const std::vector<uint8_t> &body)
+{
+	TorchRequest t;
+	if (decode_torch(body.data(), body.size(), t))
+		return false;
+	vaccel_session *s = session(t.session);
+	auto it = resources_.find(t.resource);
+	if (!s || it == resources_.end() || it->second.sess != s)
+		return reply(h, VACCEL_EINVAL) == 0;
+	vaccel_resource *model = it->second.res;
+	if (t.op == VACCEL_OP_TORCH_MODEL_LOAD)
+		return reply(h, vaccel_torch_model_load(s, model)) == 0;
+	std::vector<vaccel_torch_tensor> in(t.in.size());
+	std::vector<vaccel_torch_tensor *> inp;
+	for (size_t i = 0; i < t.in.size(); ++i) {
+		auto &d = t.in[i];
+		if (!consistent(d)) {
+			vaccel_error("[agent] connection %" PRIu64 ": input tensor "
+				     "%zu: size does not match its dims", id_, i);
+			return reply(h, VACCEL_EINVAL) == 0;
+		}
+		in[i] = vaccel_torch_tensor{const_cast<uint8_t *>(d.data), d.size, false,
+					    (int64_t)d.dims.size(),
+					    const_cast<int64_t *>(d.dims.data()),
+					    (vaccel_torch_data_type)d.dtype};
+		inp.push_back(&in[i]);
+	}
+	std::vector<vaccel_torch_tensor *> out(t.nr_out, nullptr);
+	int ret = vaccel_torch_model_run(s, model, nullptr, inp.data(),
+					 (int)inp.size(), out.data(), (int)out.size());
+	std::vector<TensorDesc> descs;
+	for (auto *o : out) {
+		if (!ret && (!o || (o->size && !o->data) || o->nr_dims < 0 ||
+			     o->nr_dims > (int64_t)kMaxDims)) {
+			vaccel_error("[agent] plugin returned a malformed tensor");
+			ret = VACCEL_EBACKEND;
+		}
+		if (!ret) {
+			TensorDesc d;
+			d.dtype = (uint32_t)o->data_type;
+			d.dims.assign(o->dims, o->dims + o->nr_dims);
+			d.size = o->size;
+			d.data = static_cast<const uint8_t *>(o->data);
+			descs.push_back(d);
+		}
+	}
+	Writer w;
+	std::vector<iovec> iov(1);
+	if (!ret) {
+		w.put<uint32_t>(t.nr_out).put<uint32_t>(0);
+		encode_tensor_descs(w, descs);
+		iov.push_back({w.buf().data(), w.size()});
+		for (auto &d : descs) {
+			if (d.size)
+				iov.push_back({const_cast<uint8_t *>(d.data), d.size});
+			if (padded(d.size) > d.size)
+				iov.push_back({const_cast<uint8_t *>(kZeros),
+					       padded(d.size) - d.size});
+		}
+	}
+	bool ok = reply(h, ret, iov) == 0;
+	for (auto *o : out)
+		if (o)
+			vaccel_torch_tensor_delete(o);
+	return ok;
 }
 
 void Connection::release_all()

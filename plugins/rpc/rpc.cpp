@@ -454,6 +454,118 @@ int rpc_opencv(vaccel_session *sess, vaccel_arg *read, int nr_read,
 		       wr.size());
 }
 
+// --- torch ---------------------------------------------------------------
+
+// The agent's id of a model registered through this session.
+int remote_resource(vaccel_session *sess, vaccel_resource *res,
+		    std::shared_ptr<Remote> &r, int64_t &rid)
+{
+	if (int ret = remote_of(sess, r))
+		return ret;
+	std::lock_guard lk(r->lock);
+	auto it = r->resources.find(res->id);
+	if (it == r->resources.end()) {
+		vaccel_error("[rpc] resource %" PRId64 " has no mirror", res->id);
+		return VACCEL_EPERM;
+	}
+	rid = it->second;
+	return VACCEL_OK;
+}
+
+int rpc_torch_load(vaccel_session *sess, vaccel_resource *model)
+{
+	std::shared_ptr<Remote> r;
+	int64_t rid = 0;
+	if (int ret = remote_resource(sess, model, r, rid))
+		return ret;
+	Writer w;
+	w.put<int64_t>(r->sid).put<uint32_t>(VACCEL_OP_TORCH_MODEL_LOAD)
+		.put<uint32_t>(0).put<int64_t>(rid);
+	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
+	std::lock_guard lk(r->lock);
+	return exchange(*r, Msg::torch, iov, no_body);
+}
+
+int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
+		  const vaccel_torch_buffer *, vaccel_torch_tensor *const *in,
+		  int nr_in, vaccel_torch_tensor **out, int nr_out)
+{
+	if (nr_in > (int)kMaxTensors || nr_out > (int)kMaxTensors)
+		return VACCEL_EINVAL;
+	std::shared_ptr<Remote> r;
+	int64_t rid = 0;
+	if (int ret = remote_resource(sess, model, r, rid))
+		return ret;
+	std::vector<TensorDesc> descs(nr_in);
+	for (int i = 0; i < nr_in; ++i) {
+		if (in[i]->nr_dims < 0 || in[i]->nr_dims > (int64_t)kMaxDims)
+			return VACCEL_EINVAL;
+		descs[i].dtype = (uint32_t)in[i]->data_type;
+		descs[i].dims.assign(in[i]->dims, in[i]->dims + in[i]->nr_dims);
+		descs[i].size = in[i]->size;
+	}
+	Writer w;
+	w.put<int64_t>(r->sid).put<uint32_t>(VACCEL_OP_TORCH_MODEL_RUN)
+		.put<uint32_t>(0).put<int64_t>(rid)
+		.put<uint32_t>((uint32_t)nr_in).put<uint32_t>((uint32_t)nr_out);
+	encode_tensor_descs(w, descs);
+	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
+	for (int i = 0; i < nr_in; ++i) {
+		if (in[i]->size)
+			iov.push_back({in[i]->data, in[i]->size});
+		if (size_t p = padded(in[i]->size) - in[i]->size)
+			iov.push_back({const_cast<uint8_t *>(kZeros), p});
+	}
+	for (int i = 0; i < nr_out; ++i)
+		out[i] = nullptr;
+	std::lock_guard lk(r->lock);
+	int ret = exchange(*r, Msg::torch, iov, [&](Stream &s, size_t len) -> int {
+		// Descriptors first, then each output's data read straight
+		// into the tensor allocated for it.
+		std::vector<uint8_t> head;
+		uint32_t n = 0, zero = 0;
+		if (len < 8 || s.read_exact(&n, 4) || s.read_exact(&zero, 4) ||
+		    n != (uint32_t)nr_out)
+			return VACCEL_EBACKEND;
+		size_t used = 8;
+		std::vector<TensorDesc> o(n);
+		for (auto &d : o) {
+			uint32_t nd = 0;
+			if (used + 8 > len || s.read_exact(&d.dtype, 4) ||
+			    s.read_exact(&nd, 4) || nd > kMaxDims)
+				return VACCEL_EBACKEND;
+			d.dims.resize(nd);
+			used += 8 + 8 * nd + 8;
+			if (used > len || (nd && s.read_exact(d.dims.data(), 8 * nd)) ||
+			    s.read_exact(&d.size, 8))
+				return VACCEL_EBACKEND;
+		}
+		if (s.discard(padded(used) - used))
+			return VACCEL_EBACKEND;
+		used = padded(used);
+		for (uint32_t i = 0; i < n; ++i) {
+			if (used + padded(o[i].size) > len)
+				return VACCEL_EBACKEND;
+			if (vaccel_torch_tensor_allocate(
+				    &out[i], (int64_t)o[i].dims.size(), o[i].dims.data(),
+				    (vaccel_torch_data_type)o[i].dtype, o[i].size))
+				return VACCEL_ENOMEM;
+			if ((o[i].size && s.read_exact(out[i]->data, o[i].size)) ||
+			    s.discard(padded(o[i].size) - o[i].size))
+				return VACCEL_ESESS;
+			used += padded(o[i].size);
+		}
+		return used == len ? 0 : VACCEL_EBACKEND;
+	});
+	if (ret)
+		for (int i = 0; i < nr_out; ++i)
+			if (out[i]) {
+				vaccel_torch_tensor_delete(out[i]);
+				out[i] = nullptr;
+			}
+	return ret;
+}
+
 // --- resources -----------------------------------------------------------
 
 int resource_register(vaccel_resource *res, vaccel_session *sess)
@@ -562,6 +674,8 @@ const vaccel_plugin_ops rpc_ops = [] {
 	o.fpga_vadd = rpc_vadd;
 	o.minmax = rpc_minmax;
 	o.opencv = rpc_opencv;
+	o.torch_model_load = rpc_torch_load;
+	o.torch_model_run = rpc_torch_run;
 	return o;
 }();
 

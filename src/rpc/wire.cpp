@@ -3,6 +3,7 @@
 
 #include "vaccel/arg.h"
 #include "vaccel/error.h"
+#include "vaccel/op.h"
 
 namespace vaccel::rpc {
 
@@ -62,6 +63,65 @@ int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
 	}
 	// Trailing bytes mean the two sides disagree on the format.
 	return r.ok() && r.left() == 0 ? VACCEL_OK : VACCEL_EINVAL;
+}
+
+void encode_tensor_descs(Writer &w, const std::vector<TensorDesc> &t)
+{
+	for (auto &d : t) {
+		w.put<uint32_t>(d.dtype).put<uint32_t>((uint32_t)d.dims.size());
+		for (int64_t x : d.dims)
+			w.put<int64_t>(x);
+		w.put<uint64_t>(d.size);
+	}
+	w.pad();
+}
+
+bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out)
+{
+	if (n > kMaxTensors)
+		return false;
+	out.resize(n);
+	for (auto &d : out) {
+		uint32_t nd = 0;
+		if (!r.get(d.dtype) || !r.get(nd) || nd > kMaxDims)
+			return false;
+		d.dims.resize(nd);
+		for (auto &x : d.dims)
+			if (!r.get(x) || x < 0)
+				return false;
+		if (!r.get(d.size))
+			return false;
+	}
+	if (!r.skip_pad())
+		return false;
+	for (auto &d : out) {
+		if (d.size > r.left())
+			return false;
+		d.data = r.take(d.size);
+		if (!r.skip_pad())
+			return false;
+	}
+	return r.ok();
+}
+
+int decode_torch(const uint8_t *body, size_t len, TorchRequest &out)
+{
+	Reader r(body, len);
+	uint32_t reserved = 0, nr_in = 0;
+	r.get(out.session);
+	r.get(out.op);
+	r.get(reserved);
+	r.get(out.resource);
+	if (!r.ok())
+		return VACCEL_EINVAL;
+	if (out.op == VACCEL_OP_TORCH_MODEL_LOAD)
+		return r.left() == 0 ? VACCEL_OK : VACCEL_EINVAL;
+	if (out.op != VACCEL_OP_TORCH_MODEL_RUN)
+		return VACCEL_EINVAL;
+	if (!r.get(nr_in) || !r.get(out.nr_out) || out.nr_out > kMaxTensors ||
+	    !decode_tensors(r, nr_in, out.in))
+		return VACCEL_EINVAL;
+	return r.left() == 0 ? VACCEL_OK : VACCEL_EINVAL;
 }
 
 } // namespace vaccel::rpc

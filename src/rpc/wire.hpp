@@ -34,6 +34,7 @@ enum class Msg : uint16_t {
 	resource_register = 6,
 	resource_unregister = 7,
 	op = 8,
+	torch = 9,
 };
 
 struct Header {
@@ -163,6 +164,34 @@ struct OpRequest {
 	std::vector<const uint8_t *> inout_data; // per write arg; null if output only
 	uint64_t write_total = 0; // padded bytes the reply will carry
 };
+
+constexpr uint32_t kMaxTensors = 64;
+constexpr uint32_t kMaxDims = 8;
+
+// A tensor as it crosses the wire (torch model runs): its data in place.
+struct TensorDesc {
+	uint32_t dtype = 0;
+	std::vector<int64_t> dims;
+	uint64_t size = 0;
+	const uint8_t *data = nullptr;
+};
+
+// A TORCH request: model load (no tensors) or run.
+struct TorchRequest {
+	int64_t session = 0;
+	uint32_t op = 0;
+	int64_t resource = 0;
+	uint32_t nr_out = 0;
+	std::vector<TensorDesc> in;
+};
+
+// Encode tensor descriptors then their data, as both directions use them.
+void encode_tensor_descs(Writer &w, const std::vector<TensorDesc> &t);
+
+// Decode @p n tensor descriptors and their data from @p r.
+bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out);
+
+int decode_torch(const uint8_t *body, size_t len, TorchRequest &out);
 
 // Decode the body of an OP request. Returns 0 or a VACCEL_E* code; never
 // reads outside [body, body + len). @p max_write bounds what the agent will

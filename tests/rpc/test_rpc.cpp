@@ -120,6 +120,29 @@ std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
 	rc(vaccel_exec_with_resource(s, &res, "mytestfunc", &r, 1, &w, 1));
 	put(&y, 4);
 	rc(vaccel_resource_release(&res));
+
+	// A model run: the noop plugin hands back copies of the inputs.
+	vaccel_resource model{};
+	rc(vaccel_resource_init(&model, testlib.c_str(), VACCEL_RESOURCE_MODEL));
+	rc(vaccel_resource_register(&model, s));
+	rc(vaccel_torch_model_load(s, &model));
+	int64_t d1[2] = {2, 3}, d2[1] = {4};
+	float t1[6] = {1, 2, 3, 4, 5, 6};
+	int64_t t2[4] = {-1, 0, 1, 1LL << 40};
+	vaccel_torch_tensor in1{t1, sizeof t1, false, 2, d1, VACCEL_TORCH_FLOAT};
+	vaccel_torch_tensor in2{t2, sizeof t2, false, 1, d2, VACCEL_TORCH_LONG};
+	vaccel_torch_tensor *ins[2] = {&in1, &in2}, *outs[3] = {};
+	rc(vaccel_torch_model_run(s, &model, nullptr, ins, 2, outs, 3));
+	for (auto *o : outs) {
+		if (!o)
+			continue;
+		put(&o->data_type, sizeof o->data_type);
+		put(&o->nr_dims, 8);
+		put(o->dims, (size_t)o->nr_dims * 8);
+		put(o->data, o->size);
+		vaccel_torch_tensor_delete(o);
+	}
+	rc(vaccel_resource_release(&model));
 	return rec;
 }
 
@@ -154,6 +177,34 @@ TEST_F(Remote, SameBytesLocallyAndOverUnixAndTcp)
 		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
 	}
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+TEST_F(Remote, TensorsThatLieAboutTheirSizeAreRefused)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	vaccel_resource model{};
+	ASSERT_EQ(vaccel_resource_init(&model, testlib.c_str(), VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &s), VACCEL_OK);
+	int64_t dims[2] = {2, 2};
+	float data[3] = {};
+	vaccel_torch_tensor in{data, sizeof data, false, 2, dims, VACCEL_TORCH_FLOAT};
+	vaccel_torch_tensor *ins[1] = {&in}, *outs[1] = {};
+	EXPECT_EQ(vaccel_torch_model_run(&s, &model, nullptr, ins, 1, outs, 1),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(outs[0], nullptr);
+	// A model that was never registered through this session.
+	vaccel_resource other{};
+	ASSERT_EQ(vaccel_resource_init(&other, testlib.c_str(), VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	EXPECT_EQ(vaccel_torch_model_load(&s, &other), VACCEL_EPERM);
+	EXPECT_EQ(vaccel_resource_release(&other), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_release(&model), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0);
 }
 
 TEST_F(Remote, ExecPolicy)
@@ -212,7 +263,7 @@ TEST_F(Remote, ResourcesAreSentOnceByContent)
 		ASSERT_EQ(vaccel_session_init(&x, 0), VACCEL_OK);
 		ASSERT_EQ(vaccel_resource_register(&res, &x), VACCEL_OK);
 		EXPECT_GT(res.remote_id, 0);
-		EXPECT_EQ(vaccel_torch_model_load(&x, &res), VACCEL_ENOTSUP);
+		EXPECT_EQ(vaccel_torch_model_load(&x, &res), VACCEL_OK);
 	}
 	EXPECT_EQ(vaccel_resource_unregister(&res, &s[0]), VACCEL_OK);
 	EXPECT_EQ(vaccel_resource_register(&res, &s[0]), VACCEL_OK);
