@@ -71,6 +71,63 @@ bool hint_matches(uint32_t hint, uint32_t type)
 	return want == 0 || (want & type) != 0;
 }
 
+// Dynamic loading, absent from builds for programs without a dynamic linker
+// (VACCEL_NO_DLOPEN: static guests, unikernels), which use built-ins only.
+void close_handle(void *h)
+{
+#ifndef VACCEL_NO_DLOPEN
+	if (h)
+		dlclose(h);
+#else
+	(void)h;
+#endif
+}
+
+int open_shared(const char *spec, Plugin &p, const vaccel_plugin_desc *&desc)
+{
+#ifdef VACCEL_NO_DLOPEN
+	vaccel_error("plugin %s: not built into this program, and this build "
+		     "cannot load shared plugins", spec);
+	(void)p;
+	(void)desc;
+	return VACCEL_ENOENT;
+#else
+	// A path, or a name: try <plugin dir>/libvaccel-<name>.so, then the
+	// linker's search path.
+	std::vector<std::string> tries;
+	if (strchr(spec, '/')) {
+		tries.push_back(spec);
+	} else {
+		if (*VACCEL_PLUGIN_DIR)
+			tries.push_back(std::string(VACCEL_PLUGIN_DIR) + "/libvaccel-" +
+					spec + ".so");
+		tries.push_back(std::string("libvaccel-") + spec + ".so");
+		tries.push_back(spec);
+	}
+	std::string err;
+	for (auto &t : tries) {
+		// NODELETE: a plugin, or a library it pulls in, may leave
+		// thread-local storage or exit handlers behind; unmapping its
+		// code would turn those into crashes at thread or process exit.
+		p.dl_handle = dlopen(t.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+		if (p.dl_handle) {
+			p.origin = t;
+			break;
+		}
+		if (err.empty())
+			err = dlerror();
+	}
+	if (!p.dl_handle) {
+		vaccel_error("plugin %s: cannot load: %s", spec, err.c_str());
+		return VACCEL_ENOENT;
+	}
+	auto entry = reinterpret_cast<vaccel_plugin_entry_fn>(
+		dlsym(p.dl_handle, VACCEL_PLUGIN_ENTRY_SYMBOL));
+	desc = entry ? entry() : nullptr;
+	return VACCEL_OK;
+#endif
+}
+
 void exit_cleanup()
 {
 	const char *v = getenv("VACCEL_CLEANUP_ENABLED");
@@ -225,52 +282,20 @@ int Runtime::load_plugin(const char *spec) noexcept
 		if (desc) {
 			p->origin = "builtin";
 		} else {
-			// A path, or a name: try <plugin dir>/libvaccel-<name>.so,
-			// then the linker's search path.
-			std::vector<std::string> tries;
-			if (strchr(spec, '/')) {
-				tries.push_back(spec);
-			} else {
-				if (*VACCEL_PLUGIN_DIR)
-					tries.push_back(std::string(VACCEL_PLUGIN_DIR) +
-							"/libvaccel-" + spec + ".so");
-				tries.push_back(std::string("libvaccel-") + spec + ".so");
-				tries.push_back(spec);
-			}
-			std::string err;
-			for (auto &t : tries) {
-				// NODELETE: a plugin, or a library it pulls in,
-				// may leave thread-local storage or exit handlers
-				// behind; unmapping its code would turn those into
-				// crashes at thread or process exit.
-				p->dl_handle = dlopen(t.c_str(), RTLD_NOW | RTLD_LOCAL |
-								   RTLD_NODELETE);
-				if (p->dl_handle) {
-					p->origin = t;
-					break;
-				}
-				if (err.empty())
-					err = dlerror();
-			}
-			if (!p->dl_handle) {
-				vaccel_error("plugin %s: cannot load: %s", spec,
-					     err.c_str());
-				return VACCEL_ENOENT;
-			}
-			auto entry = reinterpret_cast<vaccel_plugin_entry_fn>(
-				dlsym(p->dl_handle, VACCEL_PLUGIN_ENTRY_SYMBOL));
-			desc = entry ? entry() : nullptr;
+			int ret = open_shared(spec, *p, desc);
+			if (ret)
+				return ret;
 			if (!desc) {
 				vaccel_error("plugin %s: no %s entry point; not a "
 					     "vAccel plugin", spec,
 					     VACCEL_PLUGIN_ENTRY_SYMBOL);
-				dlclose(p->dl_handle);
+				close_handle(p->dl_handle);
 				return VACCEL_ELIBBAD;
 			}
 		}
 		auto fail = [&](int code) {
 			if (p->dl_handle)
-				dlclose(p->dl_handle);
+				close_handle(p->dl_handle);
 			return code;
 		};
 		if (desc->abi_version != VACCEL_PLUGIN_ABI_VERSION ||
@@ -381,7 +406,7 @@ void Runtime::unload_plugins(bool at_exit) noexcept
 		// At exit, keep the code mapped: other exit handlers of the
 		// plugin's own libraries may still run.
 		if (p->dl_handle && !at_exit)
-			dlclose(p->dl_handle);
+			close_handle(p->dl_handle);
 	}
 }
 

@@ -110,6 +110,20 @@ int resolve(const Address &a, bool passive,
 		vm.svm_port = a.port ? a.port : VMADDR_PORT_ANY;
 		return use(AF_VSOCK, (sockaddr *)&vm, sizeof vm, ctx);
 	}
+	// Numeric addresses without the resolver: a static guest's libc may
+	// have no name service at all.
+	sockaddr_in v4{};
+	if (inet_pton(AF_INET, a.host.c_str(), &v4.sin_addr) == 1) {
+		v4.sin_family = AF_INET;
+		v4.sin_port = htons((uint16_t)a.port);
+		return use(AF_INET, (sockaddr *)&v4, sizeof v4, ctx);
+	}
+	sockaddr_in6 v6{};
+	if (inet_pton(AF_INET6, a.host.c_str(), &v6.sin6_addr) == 1) {
+		v6.sin6_family = AF_INET6;
+		v6.sin6_port = htons((uint16_t)a.port);
+		return use(AF_INET6, (sockaddr *)&v6, sizeof v6, ctx);
+	}
 	addrinfo hints{}, *res = nullptr;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = (passive ? AI_PASSIVE : 0) | AI_NUMERICSERV;
