@@ -7,6 +7,7 @@ PACKAGES=(
 	g++ cmake ninja-build pkg-config ccache
 	libgtest-dev libgmock-dev libbenchmark-dev
 	clang libclang-rt-14-dev
+	qemu-system-x86 busybox-static cpio
 )
 
 missing=()

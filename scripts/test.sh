@@ -16,6 +16,9 @@ scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DVACCEL_SANITIZE=address,u
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan -j"$(nproc)" --timeout 300
 
+echo "== end to end in a QEMU guest (static guests over TCP and vsock)"
+tests/vm/run.sh build
+
 echo "== fuzz the wire decoder (libFuzzer, 20 s)"
 scripts/fuzz.sh 20
 
