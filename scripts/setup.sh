@@ -8,6 +8,7 @@ PACKAGES=(
 	libgtest-dev libgmock-dev libbenchmark-dev
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio
+	libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
 )
 
 missing=()

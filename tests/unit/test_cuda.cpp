@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cuda plugin (cuBLAS). Where there is no GPU, it must say "no device"
+// so that the next plugin, blas, serves sgemm; where there is one, its
+// products must match a double-precision reference. Whether there is a GPU
+// is found out here independently, from the driver itself.
+#include "support.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+using vtest::boot;
+using vtest::plugin;
+
+namespace {
+
+// CUDA devices according to the driver (libcuda), 0 without a driver.
+int gpus_from_driver()
+{
+	void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return 0;
+	using init_fn = int (*)(unsigned);
+	using count_fn = int (*)(int *);
+	auto cu_init = reinterpret_cast<init_fn>(dlsym(h, "cuInit"));
+	auto cu_count = reinterpret_cast<count_fn>(dlsym(h, "cuDeviceGetCount"));
+	int n = 0;
+	if (!cu_init || !cu_count || cu_init(0) != 0 || cu_count(&n) != 0)
+		n = 0;
+	// libcuda stays loaded: unloading the driver library is not
+	// something it supports well, and the plugin will want it anyway.
+	return n;
+}
+
+bool have_gpu()
+{
+	static const bool yes = gpus_from_driver() > 0;
+	return yes;
+}
+
+// Run sgemm on random data and count elements further from the double
+// precision product than (k + 2) * FLT_EPSILON relative to sum |a||b|
+// (twice the classic bound). Padding of A and B is NaN, padding of C a
+// marker that must survive.
+int sgemm_wrong(vaccel_session *s, int64_t m, int64_t n, int64_t k,
+		int64_t lda, int64_t ldb, int64_t ldc, float alpha, float beta,
+		std::string *why)
+{
+	const float nan = std::numeric_limits<float>::quiet_NaN();
+	const float pad = -12345.5F;
+	std::mt19937 rng((unsigned)(m * 131 + n * 17 + k));
+	std::uniform_real_distribution<float> u(-1.0F, 1.0F);
+	std::vector<float> a(m * lda, nan), b(k * ldb, nan), c(m * ldc, pad);
+	for (int64_t i = 0; i < m; ++i)
+		for (int64_t j = 0; j < k; ++j)
+			a[i * lda + j] = alpha == 0.0F ? nan : u(rng);
+	for (int64_t i = 0; i < k; ++i)
+		for (int64_t j = 0; j < n; ++j)
+			b[i * ldb + j] = u(rng);
+	for (int64_t i = 0; i < m; ++i)
+		for (int64_t j = 0; j < n; ++j)
+			c[i * ldc + j] = beta == 0.0F ? nan : u(rng);
+	std::vector<float> out = c;
+	int ret = vaccel_sgemm(s, m, n, k, alpha, a.data(), lda, b.data(), ldb,
+			       beta, out.data(), ldc);
+	if (ret != VACCEL_OK) {
+		*why = "vaccel_sgemm returned " + std::to_string(ret);
+		return -1;
+	}
+	int bad = 0;
+	for (int64_t i = 0; i < m; ++i) {
+		for (int64_t j = 0; j < n; ++j) {
+			double acc = 0, mag = 0;
+			if (alpha != 0.0F)
+				for (int64_t q = 0; q < k; ++q) {
+					double x = (double)a[i * lda + q] *
+						   b[q * ldb + j];
+					acc += x;
+					mag += std::fabs(x);
+				}
+			double old = beta == 0.0F ? 0.0 : c[i * ldc + j];
+			double want = (double)alpha * acc + (double)beta * old;
+			double bound = (double)(k + 2) * FLT_EPSILON *
+				       (std::fabs((double)alpha) * mag +
+					std::fabs((double)beta * old));
+			float got = out[i * ldc + j];
+			if (!(std::fabs(got - want) <= bound) && bad++ < 5)
+				*why += "C[" + std::to_string(i) + "][" +
+					std::to_string(j) + "] = " +
+					std::to_string(got) + ", want " +
+					std::to_string(want) + "\n";
+		}
+		for (int64_t j = n; j < ldc; ++j)
+			if (out[i * ldc + j] != pad && bad++ < 5)
+				*why += "padding written\n";
+	}
+	return bad;
+}
+
+class Cuda : public vtest::Runtime {};
+
+} // namespace
+
+TEST_F(Cuda, InitSaysNoDeviceExactlyWhenTheDriverHasNone)
+{
+	ASSERT_EQ(boot({}), VACCEL_OK);
+	const int want = have_gpu() ? VACCEL_OK : VACCEL_ENODEV;
+	EXPECT_EQ(vaccel_plugin_load(plugin("cuda").c_str()), want);
+	EXPECT_EQ(vaccel_plugin_count(), have_gpu() ? 1u : 0u);
+}
+
+TEST_F(Cuda, WithoutAGpuBlasServesSgemm)
+{
+	// As a user would configure it: VACCEL_PLUGINS=cuda:blas (paths here,
+	// the build tree is not on the loader's path).
+	const char *old = getenv("VACCEL_PLUGINS");
+	std::string saved = old ? old : "";
+	std::string list = plugin("cuda") + ":" + plugin("blas");
+	setenv("VACCEL_PLUGINS", list.c_str(), 1);
+	int ret = vaccel_bootstrap();
+	if (old)
+		setenv("VACCEL_PLUGINS", saved.c_str(), 1);
+	else
+		unsetenv("VACCEL_PLUGINS");
+	ASSERT_EQ(ret, VACCEL_OK);
+
+	const char *want = have_gpu() ? "cuda" : "blas";
+	EXPECT_EQ(vaccel_plugin_count(), have_gpu() ? 2u : 1u);
+	// A GPU hint does not bring back a plugin that has no device.
+	EXPECT_STREQ(vaccel_plugin_for_op(VACCEL_OP_BLAS_SGEMM,
+					  VACCEL_PLUGIN_GPU),
+		     want);
+	EXPECT_STREQ(vaccel_plugin_for_op(VACCEL_OP_BLAS_SGEMM, 0), want);
+
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, VACCEL_PLUGIN_GPU), VACCEL_OK);
+	std::string why;
+	EXPECT_EQ(sgemm_wrong(&s, 37, 29, 53, 53, 29, 29, 1.0F, 0.0F, &why), 0)
+		<< why;
+	EXPECT_EQ(sgemm_wrong(&s, 64, 64, 64, 70, 66, 80, -0.5F, 2.0F, &why),
+		  0)
+		<< why;
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+}
+
+TEST_F(Cuda, SgemmOnTheGpuMatchesTheReference)
+{
+	if (!have_gpu())
+		GTEST_SKIP() << "no CUDA device: cuBLAS path not run";
+	ASSERT_EQ(boot({"cuda"}), VACCEL_OK);
+	ASSERT_STREQ(vaccel_plugin_for_op(VACCEL_OP_BLAS_SGEMM, 0), "cuda");
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, VACCEL_PLUGIN_GPU), VACCEL_OK);
+	struct Shape {
+		int64_t m, n, k, lda, ldb, ldc;
+	};
+	// Square, non-square (the row-major/column-major swap shows on
+	// these), and leading dimensions past the width.
+	const Shape shapes[] = {
+		{1, 1, 1, 1, 1, 1},	 {64, 64, 64, 64, 64, 64},
+		{257, 257, 257, 257, 257, 257}, {3, 70, 5, 5, 70, 70},
+		{70, 3, 11, 11, 3, 3},	 {33, 17, 65, 80, 20, 19},
+		{128, 96, 200, 201, 97, 130},
+	};
+	for (const Shape &sh : shapes)
+		for (float alpha : {0.0F, 1.0F, -1.5F})
+			for (float beta : {0.0F, 1.0F, 0.25F}) {
+				std::string why;
+				EXPECT_EQ(sgemm_wrong(&s, sh.m, sh.n, sh.k,
+						      sh.lda, sh.ldb, sh.ldc,
+						      alpha, beta, &why),
+					  0)
+					<< "m=" << sh.m << " n=" << sh.n
+					<< " k=" << sh.k << " alpha=" << alpha
+					<< " beta=" << beta << "\n"
+					<< why;
+			}
+	// More than cuBLAS's 32-bit sizes: refused, C untouched.
+	float a = 2, b = 3, c = 7;
+	EXPECT_EQ(vaccel_sgemm(&s, 1, 1, 1, 1.0F, &a, 1, &b, 1, 0.0F, &c,
+			       int64_t{1} << 31),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(c, 7.0F);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+}
