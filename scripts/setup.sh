@@ -9,6 +9,7 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio
 	libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+	pybind11-dev python3-dev python3-numpy python3-pytest
 )
 
 missing=()
