@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: Apache-2.0
+// opencv: image classification with OpenCV's DNN module on ONNX models.
+//
+// The session's registered MODEL resource holds the model (*.onnx) and its
+// labels (*.txt, one a line, in output order): the convention of the torch
+// plugin, which reads *.pt from the same resource. The image (JPEG, PNG,
+// anything OpenCV decodes) becomes 1x1x28x28 float grayscale pixels / 255,
+// decoded and resized exactly as the torch plugin does, so the same model
+// exported both ways gives the same label. The tag is the top-1 label;
+// out_imgname is "classify".
+//
+// No C++ exception leaves the plugin (guarded()).
+#include <vaccel.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cinttypes>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+// A failure that carries its vAccel error code, already logged.
+struct op_error {
+	int code;
+};
+
+template <class F> int guarded(const char *op, F &&f) noexcept
+{
+	try {
+		return f();
+	} catch (const op_error &e) {
+		return e.code;
+	} catch (const std::bad_alloc &) {
+		vaccel_error("[opencv] %s: out of memory", op);
+		return VACCEL_ENOMEM;
+	} catch (const cv::Exception &e) {
+		// what() spans several lines: the message alone is enough.
+		vaccel_error("[opencv] %s: %s", op, e.err.c_str());
+		return VACCEL_EBACKEND;
+	} catch (const std::exception &e) {
+		vaccel_error("[opencv] %s: %s", op, e.what());
+		return VACCEL_EBACKEND;
+	} catch (...) {
+		vaccel_error("[opencv] %s: unexpected exception", op);
+		return VACCEL_EBACKEND;
+	}
+}
+
+bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = std::strlen(s), m = std::strlen(suffix);
+	return n >= m && std::strcmp(s + n - m, suffix) == 0;
+}
+
+vaccel_blob *find_blob(vaccel_resource *res, const char *suffix)
+{
+	for (size_t i = 0; i < res->nr_blobs; ++i)
+		if (res->blobs[i]->name && ends_with(res->blobs[i]->name, suffix))
+			return res->blobs[i];
+	return nullptr;
+}
+
+// cv::dnn::Net::forward() changes the net's state: one caller at a time.
+struct Model {
+	std::mutex lock;
+	cv::dnn::Net net;
+	std::vector<std::string> labels;
+};
+
+// Loaded models by resource, kept until the resource leaves its last
+// session (resource_unregister).
+std::mutex models_lock;
+std::map<std::pair<vaccel_id_t, const void *>, std::shared_ptr<Model>> models;
+
+std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
+{
+	auto key = std::make_pair(res->id, (const void *)res);
+	{
+		std::lock_guard<std::mutex> g(models_lock);
+		auto it = models.find(key);
+		if (it != models.end())
+			return it->second;
+	}
+	vaccel_blob *blob = find_blob(res, ".onnx");
+	size_t size = 0;
+	const uint8_t *data = vaccel_blob_data(blob, &size);
+	if (!data) {
+		vaccel_error("[opencv] %s: cannot read %s", op, blob->name);
+		throw op_error{VACCEL_EIO};
+	}
+	auto m = std::make_shared<Model>();
+	// From memory: a resource need not be a file on this machine.
+	try {
+		m->net = cv::dnn::readNetFromONNX((const char *)data, size);
+	} catch (const cv::Exception &e) {
+		vaccel_error("[opencv] %s: %s is not an ONNX model OpenCV reads: %s",
+			     op, blob->name, e.err.c_str());
+		throw op_error{VACCEL_EINVAL};
+	}
+	if (m->net.empty()) {
+		vaccel_error("[opencv] %s: %s holds no network", op, blob->name);
+		throw op_error{VACCEL_EINVAL};
+	}
+	m->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+	m->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+	if (vaccel_blob *lb = find_blob(res, ".txt")) {
+		const uint8_t *l = vaccel_blob_data(lb, &size);
+		std::istringstream ls(std::string(l ? (const char *)l : "",
+						  l ? size : 0));
+		for (std::string line; std::getline(ls, line);) {
+			if (!line.empty() && line.back() == '\r')
+				line.pop_back();
+			m->labels.push_back(line);
+		}
+	}
+	vaccel_debug("[opencv] loaded %s of resource %" PRId64 " (%zu labels)",
+		     blob->name, res->id, m->labels.size());
+	std::lock_guard<std::mutex> g(models_lock);
+	return models.emplace(key, m).first->second;
+}
+
+// Models go with the plugin, while the framework is still loaded.
+int opencv_fini()
+{
+	std::lock_guard<std::mutex> g(models_lock);
+	models.clear();
+	return VACCEL_OK;
+}
+
+int opencv_resource_unregister(vaccel_resource *res, vaccel_session *)
+{
+	if (vaccel_resource_refcount(res) > 0)
+		return VACCEL_OK;
+	std::lock_guard<std::mutex> g(models_lock);
+	models.erase(std::make_pair(res->id, (const void *)res));
+	return VACCEL_OK;
+}
+
+void put_str(unsigned char *out, size_t len, const std::string &s)
+{
+	if (!out || !len)
+		return;
+	size_t n = std::min(s.size(), len - 1);
+	std::memcpy(out, s.data(), n);
+	out[n] = '\0';
+}
+
+// The first MODEL resource of the session that holds an ONNX file.
+vaccel_resource *classifier(const char *op, vaccel_session *sess)
+{
+	vaccel_resource **all = nullptr;
+	size_t n = 0;
+	if (vaccel_session_resources_by_type(sess, &all, &n,
+					     VACCEL_RESOURCE_MODEL))
+		n = 0;
+	vaccel_resource *found = nullptr;
+	for (size_t i = 0; i < n && !found; ++i)
+		if (find_blob(all[i], ".onnx"))
+			found = all[i];
+	free(all);
+	if (!found)
+		vaccel_error("[opencv] %s: no MODEL resource with an ONNX file "
+			     "(*.onnx) is registered with session %" PRId64,
+			     op, sess->id);
+	return found;
+}
+
+int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
+	     unsigned char *out_imgname, size_t len_img, size_t len_out_text,
+	     size_t len_out_imgname)
+{
+	const char *op = "image_classification";
+	vaccel_resource *res = classifier(op, sess);
+	if (!res)
+		return VACCEL_ENOENT;
+	auto m = load(op, res);
+	if (!img || !len_img || len_img > INT32_MAX) {
+		vaccel_error("[opencv] %s: no image", op);
+		return VACCEL_EINVAL;
+	}
+	cv::Mat raw(1, (int)len_img, CV_8U, const_cast<void *>(img));
+	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
+	if (gray.empty()) {
+		vaccel_error("[opencv] %s: cannot decode the image (%zu bytes)",
+			     op, len_img);
+		return VACCEL_EINVAL;
+	}
+	if (gray.rows != 28 || gray.cols != 28)
+		cv::resize(gray, gray, cv::Size(28, 28), 0, 0, cv::INTER_AREA);
+	cv::Mat blob = cv::dnn::blobFromImage(gray, 1.0 / 255);
+	cv::Mat logits;
+	{
+		std::lock_guard<std::mutex> g(m->lock);
+		m->net.setInput(blob);
+		logits = m->net.forward().clone();
+	}
+	cv::Point top;
+	cv::minMaxLoc(logits.reshape(1, 1), nullptr, nullptr, nullptr, &top);
+	size_t cls = (size_t)top.x;
+	put_str(out_text, len_out_text,
+		cls < m->labels.size() ? m->labels[cls] : std::to_string(cls));
+	put_str(out_imgname, len_out_imgname, "classify");
+	vaccel_debug("[opencv] %s: class %zu", op, cls);
+	return VACCEL_OK;
+}
+
+int opencv_classify(vaccel_session *sess, const void *img,
+		    unsigned char *out_text, unsigned char *out_imgname,
+		    size_t len_img, size_t len_out_text, size_t len_out_imgname)
+{
+	return guarded("image_classification", [&]() -> int {
+		return classify(sess, img, out_text, out_imgname, len_img,
+				len_out_text, len_out_imgname);
+	});
+}
+
+const vaccel_plugin_ops opencv_ops = [] {
+	vaccel_plugin_ops ops{};
+	ops.image_classify = opencv_classify;
+	return ops;
+}();
+
+const vaccel_plugin_desc opencv_plugin = [] {
+	vaccel_plugin_desc d{};
+	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
+	d.size = sizeof(vaccel_plugin_desc);
+	d.vaccel_version = VACCEL_VERSION;
+	d.name = "opencv";
+	d.version = "1.0";
+	d.type = VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_SOFTWARE;
+	d.fini = opencv_fini;
+	d.resource_unregister = opencv_resource_unregister;
+	d.ops_size = sizeof(vaccel_plugin_ops);
+	d.ops = &opencv_ops;
+	return d;
+}();
+
+} // namespace
+
+VACCEL_PLUGIN_ENTRY(opencv, opencv_plugin)

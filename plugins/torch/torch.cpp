@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: Apache-2.0
+// torch: TorchScript models on libtorch (CPU).
+//
+//   vaccel_torch_model_load / _run   the model of a MODEL resource: its blob
+//       named *.pt (or its only blob), loaded from the blob's bytes, so a
+//       resource held in memory works like one on disk.
+//   vaccel_image_classification      the session's registered MODEL resource
+//       that holds a *.pt classifier and its labels (*.txt, one a line, in
+//       output order). The image (JPEG, PNG, anything OpenCV decodes) becomes
+//       1x1x28x28 float grayscale pixels / 255, the input of the Fashion-MNIST
+//       model the build trains (models/): the model normalises on its own.
+//       The tag is the top-1 label; out_imgname is "classify".
+//
+// Images are decoded and resized by OpenCV (imgcodecs, imgproc) rather than
+// libjpeg/libpng directly: the opencv plugin does exactly the same, so the
+// two differ only in the inference engine and agree on the same image.
+//
+// Everything is one translation unit: torch's headers dominate build time.
+// No C++ exception leaves the plugin (guarded()).
+#include <vaccel.h>
+
+#include <torch/script.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+// A classification failure that carries its vAccel error code.
+struct op_error {
+	int code;
+};
+
+// One line of a torch error. c10::Error::msg() leaves out the C++
+// backtrace; an error inside a TorchScript model (a std::runtime_error)
+// carries the model's call stack first and its cause on the last line.
+std::string one_line(std::string m)
+{
+	while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
+		m.pop_back();
+	return m.substr(m.rfind('\n') + 1);
+}
+
+template <class F> int guarded(const char *op, F &&f) noexcept
+{
+	try {
+		return f();
+	} catch (const op_error &e) {
+		return e.code;
+	} catch (const std::bad_alloc &) {
+		vaccel_error("[torch] %s: out of memory", op);
+		return VACCEL_ENOMEM;
+	} catch (const c10::Error &e) {
+		vaccel_error("[torch] %s: %s", op,
+			     one_line(e.msg()).c_str());
+		return VACCEL_EBACKEND;
+	} catch (const std::exception &e) {
+		vaccel_error("[torch] %s: %s", op, one_line(e.what()).c_str());
+		return VACCEL_EBACKEND;
+	} catch (...) {
+		vaccel_error("[torch] %s: unexpected exception", op);
+		return VACCEL_EBACKEND;
+	}
+}
+
+bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = std::strlen(s), m = std::strlen(suffix);
+	return n >= m && std::strcmp(s + n - m, suffix) == 0;
+}
+
+// The blob of @p res whose name ends with @p suffix; with @p only_ok, a
+// resource of one blob names its model whatever the file is called.
+vaccel_blob *find_blob(vaccel_resource *res, const char *suffix,
+		       bool only_ok)
+{
+	if (only_ok && res->nr_blobs == 1)
+		return res->blobs[0];
+	for (size_t i = 0; i < res->nr_blobs; ++i)
+		if (res->blobs[i]->name && ends_with(res->blobs[i]->name, suffix))
+			return res->blobs[i];
+	return nullptr;
+}
+
+struct Model {
+	torch::jit::Module module;
+	std::vector<std::string> labels;
+};
+
+// Loaded models by resource, kept until the resource leaves its last
+// session. Keyed by id and address: ids of released resources are not
+// reused, and resource_unregister drops the entry before that could matter.
+std::mutex models_lock;
+std::map<std::pair<vaccel_id_t, const void *>, std::shared_ptr<Model>> models;
+
+std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
+{
+	auto key = std::make_pair(res->id, (const void *)res);
+	{
+		std::lock_guard<std::mutex> g(models_lock);
+		auto it = models.find(key);
+		if (it != models.end())
+			return it->second;
+	}
+	vaccel_blob *blob = find_blob(res, ".pt", true);
+	if (!blob) {
+		vaccel_error("[torch] %s: resource %" PRId64
+			     " has no TorchScript file (*.pt)", op, res->id);
+		throw op_error{VACCEL_ENOENT};
+	}
+	size_t size = 0;
+	const uint8_t *data = vaccel_blob_data(blob, &size);
+	if (!data) {
+		vaccel_error("[torch] %s: cannot read %s", op, blob->name);
+		throw op_error{VACCEL_EIO};
+	}
+	auto m = std::make_shared<Model>();
+	// From memory: a resource need not be a file on this machine.
+	std::istringstream in(std::string((const char *)data, size));
+	try {
+		m->module = torch::jit::load(in, torch::kCPU);
+	} catch (const c10::Error &e) {
+		vaccel_error("[torch] %s: %s is not a TorchScript model: %s", op,
+			     blob->name,
+			     one_line(e.msg()).c_str());
+		throw op_error{VACCEL_EINVAL};
+	}
+	m->module.eval();
+	if (vaccel_blob *lb = find_blob(res, ".txt", false)) {
+		const uint8_t *l = vaccel_blob_data(lb, &size);
+		std::istringstream ls(std::string(l ? (const char *)l : "",
+						  l ? size : 0));
+		for (std::string line; std::getline(ls, line);) {
+			if (!line.empty() && line.back() == '\r')
+				line.pop_back();
+			m->labels.push_back(line);
+		}
+	}
+	vaccel_debug("[torch] loaded %s of resource %" PRId64 " (%zu labels)",
+		     blob->name, res->id, m->labels.size());
+	std::lock_guard<std::mutex> g(models_lock);
+	// Another thread may have loaded it meanwhile: keep the first.
+	return models.emplace(key, m).first->second;
+}
+
+// Models go with the plugin, while the framework is still loaded.
+int torch_fini()
+{
+	std::lock_guard<std::mutex> g(models_lock);
+	models.clear();
+	return VACCEL_OK;
+}
+
+int torch_resource_unregister(vaccel_resource *res, vaccel_session *)
+{
+	if (vaccel_resource_refcount(res) > 0)
+		return VACCEL_OK;
+	std::lock_guard<std::mutex> g(models_lock);
+	models.erase(std::make_pair(res->id, (const void *)res));
+	return VACCEL_OK;
+}
+
+int torch_model_load(vaccel_session *, vaccel_resource *model)
+{
+	return guarded("torch_model_load", [&]() -> int {
+		load("torch_model_load", model);
+		return VACCEL_OK;
+	});
+}
+
+// vAccel's dtype enum does not share torch's numbering: map by name.
+bool to_torch(vaccel_torch_data_type t, c10::ScalarType *out)
+{
+	switch (t) {
+	case VACCEL_TORCH_BYTE: *out = torch::kUInt8; return true;
+	case VACCEL_TORCH_CHAR: *out = torch::kInt8; return true;
+	case VACCEL_TORCH_SHORT: *out = torch::kInt16; return true;
+	case VACCEL_TORCH_INT: *out = torch::kInt32; return true;
+	case VACCEL_TORCH_LONG: *out = torch::kInt64; return true;
+	case VACCEL_TORCH_HALF: *out = torch::kFloat16; return true;
+	case VACCEL_TORCH_FLOAT: *out = torch::kFloat32; return true;
+	}
+	return false;
+}
+
+bool from_torch(c10::ScalarType t, vaccel_torch_data_type *out)
+{
+	switch (t) {
+	case torch::kUInt8: *out = VACCEL_TORCH_BYTE; return true;
+	case torch::kInt8: *out = VACCEL_TORCH_CHAR; return true;
+	case torch::kInt16: *out = VACCEL_TORCH_SHORT; return true;
+	case torch::kInt32: *out = VACCEL_TORCH_INT; return true;
+	case torch::kInt64: *out = VACCEL_TORCH_LONG; return true;
+	case torch::kFloat16: *out = VACCEL_TORCH_HALF; return true;
+	case torch::kFloat32: *out = VACCEL_TORCH_FLOAT; return true;
+	default: return false;
+	}
+}
+
+void collect(const c10::IValue &v, std::vector<torch::Tensor> &out)
+{
+	if (v.isTensor()) {
+		out.push_back(v.toTensor());
+	} else if (v.isTuple()) {
+		for (auto &e : v.toTupleRef().elements())
+			collect(e, out);
+	} else if (v.isTensorList()) {
+		for (const torch::Tensor &t : v.toTensorVector())
+			out.push_back(t);
+	} else if (v.isList()) {
+		for (const c10::IValue &e : v.toListRef())
+			collect(e, out);
+	} else {
+		vaccel_error("[torch] torch_model_run: the model returned a %s, "
+			     "not tensors", v.tagKind().c_str());
+		throw op_error{VACCEL_EBACKEND};
+	}
+}
+
+int run(vaccel_resource *model, vaccel_torch_tensor *const *inputs,
+	int nr_inputs, vaccel_torch_tensor **outputs, int nr_outputs)
+{
+	const char *op = "torch_model_run";
+	auto m = load(op, model);
+	std::vector<c10::IValue> in;
+	for (int i = 0; i < nr_inputs; ++i) {
+		const vaccel_torch_tensor *t = inputs[i];
+		c10::ScalarType type;
+		if (!to_torch(t->data_type, &type)) {
+			vaccel_error("[torch] %s: input %d: unknown data type %d",
+				     op, i, (int)t->data_type);
+			return VACCEL_EINVAL;
+		}
+		std::vector<int64_t> dims(t->dims, t->dims + t->nr_dims);
+		int64_t n = 1;
+		for (int64_t d : dims) {
+			if (d < 0 || (d && n > INT64_MAX / d)) {
+				vaccel_error("[torch] %s: input %d: bad dimensions",
+					     op, i);
+				return VACCEL_EINVAL;
+			}
+			n *= d;
+		}
+		size_t want = (size_t)n * c10::elementSize(type);
+		if (t->size != want) {
+			vaccel_error("[torch] %s: input %d: %zu bytes of data, "
+				     "its shape needs %zu",
+				     op, i, t->size, want);
+			return VACCEL_EINVAL;
+		}
+		// Copied: a model may change its inputs in place, and the
+		// caller's buffer is not ours to change.
+		in.emplace_back(
+			torch::from_blob(t->data, dims, torch::TensorOptions(type))
+				.clone());
+	}
+	std::vector<torch::Tensor> res;
+	{
+		c10::InferenceMode guard;
+		collect(m->module.forward(in), res);
+	}
+	if ((int)res.size() < nr_outputs) {
+		vaccel_error("[torch] %s: the model gives %zu outputs, %d asked",
+			     op, res.size(), nr_outputs);
+		return VACCEL_EINVAL;
+	}
+	std::vector<vaccel_torch_tensor *> made;
+	auto undo = [&] {
+		for (auto *t : made)
+			vaccel_torch_tensor_delete(t);
+	};
+	for (int i = 0; i < nr_outputs; ++i) {
+		torch::Tensor t = res[i].contiguous();
+		vaccel_torch_data_type type = VACCEL_TORCH_FLOAT;
+		if (!from_torch(t.scalar_type(), &type)) {
+			// Double and bool have no vAccel type: the nearest.
+			if (t.scalar_type() == torch::kFloat64)
+				t = t.to(torch::kFloat32);
+			else if (t.scalar_type() == torch::kBool)
+				t = t.to(torch::kUInt8);
+			else {
+				vaccel_error("[torch] %s: output %d has type %s",
+					     op, i, c10::toString(t.scalar_type()));
+				undo();
+				return VACCEL_EBACKEND;
+			}
+			from_torch(t.scalar_type(), &type);
+		}
+		size_t bytes = t.nbytes();
+		vaccel_torch_tensor *o = nullptr;
+		int ret = vaccel_torch_tensor_allocate(&o, t.dim(),
+						       t.sizes().data(), type,
+						       bytes);
+		if (ret) {
+			undo();
+			return ret;
+		}
+		made.push_back(o);
+		if (bytes)
+			std::memcpy(o->data, t.data_ptr(), bytes);
+	}
+	for (int i = 0; i < nr_outputs; ++i)
+		outputs[i] = made[i];
+	return VACCEL_OK;
+}
+
+int torch_model_run(vaccel_session *, vaccel_resource *model,
+		    const vaccel_torch_buffer *, vaccel_torch_tensor *const *inputs,
+		    int nr_inputs, vaccel_torch_tensor **outputs, int nr_outputs)
+{
+	return guarded("torch_model_run", [&]() -> int {
+		return run(model, inputs, nr_inputs, outputs, nr_outputs);
+	});
+}
+
+void put_str(unsigned char *out, size_t len, const std::string &s)
+{
+	if (!out || !len)
+		return;
+	size_t n = std::min(s.size(), len - 1);
+	std::memcpy(out, s.data(), n);
+	out[n] = '\0';
+}
+
+// The first MODEL resource of the session that holds a TorchScript file.
+vaccel_resource *classifier(const char *op, vaccel_session *sess)
+{
+	vaccel_resource **all = nullptr;
+	size_t n = 0;
+	if (vaccel_session_resources_by_type(sess, &all, &n,
+					     VACCEL_RESOURCE_MODEL))
+		n = 0;
+	vaccel_resource *found = nullptr;
+	for (size_t i = 0; i < n && !found; ++i)
+		if (find_blob(all[i], ".pt", false))
+			found = all[i];
+	free(all);
+	if (!found)
+		vaccel_error("[torch] %s: no MODEL resource with a TorchScript "
+			     "file (*.pt) is registered with session %" PRId64,
+			     op, sess->id);
+	return found;
+}
+
+int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
+	     unsigned char *out_imgname, size_t len_img, size_t len_out_text,
+	     size_t len_out_imgname)
+{
+	const char *op = "image_classification";
+	vaccel_resource *res = classifier(op, sess);
+	if (!res)
+		return VACCEL_ENOENT;
+	auto m = load(op, res);
+	if (!img || !len_img || len_img > INT32_MAX) {
+		vaccel_error("[torch] %s: no image", op);
+		return VACCEL_EINVAL;
+	}
+	cv::Mat raw(1, (int)len_img, CV_8U, const_cast<void *>(img));
+	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
+	if (gray.empty()) {
+		vaccel_error("[torch] %s: cannot decode the image (%zu bytes)",
+			     op, len_img);
+		return VACCEL_EINVAL;
+	}
+	if (gray.rows != 28 || gray.cols != 28)
+		cv::resize(gray, gray, cv::Size(28, 28), 0, 0, cv::INTER_AREA);
+	cv::Mat pixels;
+	gray.convertTo(pixels, CV_32F, 1.0 / 255);
+	torch::Tensor input =
+		torch::from_blob(pixels.ptr<float>(), {1, 1, 28, 28}).clone();
+	torch::Tensor logits;
+	{
+		c10::InferenceMode guard;
+		logits = m->module.forward({input}).toTensor();
+	}
+	int64_t top = logits.reshape({-1}).argmax().item<int64_t>();
+	put_str(out_text, len_out_text,
+		top < (int64_t)m->labels.size() ? m->labels[top]
+						: std::to_string(top));
+	put_str(out_imgname, len_out_imgname, "classify");
+	vaccel_debug("[torch] %s: class %" PRId64, op, top);
+	return VACCEL_OK;
+}
+
+int torch_classify(vaccel_session *sess, const void *img,
+		   unsigned char *out_text, unsigned char *out_imgname,
+		   size_t len_img, size_t len_out_text, size_t len_out_imgname)
+{
+	return guarded("image_classification", [&]() -> int {
+		return classify(sess, img, out_text, out_imgname, len_img,
+				len_out_text, len_out_imgname);
+	});
+}
+
+const vaccel_plugin_ops torch_ops = [] {
+	vaccel_plugin_ops ops{};
+	ops.torch_model_load = torch_model_load;
+	ops.torch_model_run = torch_model_run;
+	ops.image_classify = torch_classify;
+	return ops;
+}();
+
+const vaccel_plugin_desc torch_plugin = [] {
+	vaccel_plugin_desc d{};
+	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
+	d.size = sizeof(vaccel_plugin_desc);
+	d.vaccel_version = VACCEL_VERSION;
+	d.name = "torch";
+	d.version = "1.0";
+	d.type = VACCEL_PLUGIN_TORCH | VACCEL_PLUGIN_CPU;
+	d.fini = torch_fini;
+	d.resource_unregister = torch_resource_unregister;
+	d.ops_size = sizeof(vaccel_plugin_ops);
+	d.ops = &torch_ops;
+	return d;
+}();
+
+} // namespace
+
+VACCEL_PLUGIN_ENTRY(torch, torch_plugin)

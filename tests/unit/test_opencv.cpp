@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// The opencv plugin (OpenCV DNN) on the ONNX export of the Fashion-MNIST
+// model the build trains (models/): classification of PNG and JPEG samples
+// and of the 10,000 test images, errors as codes, and, where the torch
+// plugin is built too, both plugins on the same images in one process:
+// same model, same image, same label.
+#include "support.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using vtest::boot;
+
+namespace {
+
+const std::string kDir = VACCEL_TEST_MODEL_DIR;
+
+std::string slurp(const std::string &path)
+{
+	std::ifstream f(path, std::ios::binary);
+	return {std::istreambuf_iterator<char>(f), {}};
+}
+
+std::vector<std::string> read_labels()
+{
+	std::istringstream in(slurp(kDir + "/labels.txt"));
+	std::vector<std::string> out;
+	for (std::string l; std::getline(in, l);)
+		out.push_back(l);
+	return out;
+}
+
+// expected.txt: a sample file and the class Python gave it, per line.
+std::vector<std::pair<std::string, int>> read_samples()
+{
+	std::istringstream in(slurp(kDir + "/expected.txt"));
+	std::vector<std::pair<std::string, int>> out;
+	for (std::string l; std::getline(in, l);) {
+		std::istringstream ls(l);
+		std::string file;
+		int label;
+		ls >> file >> label;
+		out.emplace_back(file, label);
+	}
+	return out;
+}
+
+// t10k.pngs: per image a little-endian u32 size, a u8 label, the PNG.
+std::vector<std::pair<std::string, int>> read_test_set()
+{
+	std::string all = slurp(kDir + "/t10k.pngs");
+	std::vector<std::pair<std::string, int>> out;
+	for (size_t off = 0; off + 5 <= all.size();) {
+		uint32_t n;
+		std::memcpy(&n, all.data() + off, 4);
+		out.emplace_back(all.substr(off + 5, n),
+				 (unsigned char)all[off + 4]);
+		off += 5 + n;
+	}
+	return out;
+}
+
+int classify(vaccel_session *sess, const std::string &img, std::string *tag,
+	     std::string *name = nullptr, size_t len_tag = 64)
+{
+	std::vector<unsigned char> t(len_tag + 1, 0xEE), n(64, 0xEE);
+	int ret = vaccel_image_classification(sess, img.data(), t.data(),
+					      n.data(), img.size(), len_tag,
+					      n.size());
+	if (ret == VACCEL_OK) {
+		*tag = (const char *)t.data();
+		if (name)
+			*name = (const char *)n.data();
+	}
+	return ret;
+}
+
+class OpenCV : public vtest::Runtime {
+protected:
+	vaccel_session sess{};
+	vaccel_resource model{};
+
+	void SetUp() override
+	{
+		ASSERT_EQ(boot({"opencv"}), VACCEL_OK);
+		ASSERT_EQ(vaccel_session_init(&sess, 0), VACCEL_OK);
+	}
+	void TearDown() override
+	{
+		if (model.id > 0) {
+			EXPECT_EQ(vaccel_resource_release(&model), VACCEL_OK);
+		}
+		EXPECT_EQ(vaccel_session_release(&sess), VACCEL_OK);
+		Runtime::TearDown();
+	}
+	void use_classifier()
+	{
+		std::string onnx = kDir + "/model.onnx";
+		std::string txt = kDir + "/labels.txt";
+		const char *paths[] = {onnx.c_str(), txt.c_str()};
+		ASSERT_EQ(vaccel_resource_init_multi(&model, paths, 2,
+						     VACCEL_RESOURCE_MODEL),
+			  VACCEL_OK);
+		ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+	}
+};
+
+TEST_F(OpenCV, ClassifySamples)
+{
+	use_classifier();
+	std::vector<std::string> labels = read_labels();
+	ASSERT_EQ(labels.size(), 10U);
+	int n = 0;
+	for (auto &[file, label] : read_samples()) {
+		std::string tag, name;
+		ASSERT_EQ(classify(&sess, slurp(kDir + "/" + file), &tag, &name),
+			  VACCEL_OK);
+		EXPECT_EQ(tag, labels[label]) << file;
+		EXPECT_EQ(name, "classify");
+		++n;
+	}
+	EXPECT_EQ(n, 13);
+	std::string tag;
+	ASSERT_EQ(classify(&sess, slurp(kDir + "/sample-9-png.png"), &tag,
+			   nullptr, 6),
+		  VACCEL_OK);
+	EXPECT_EQ(tag, "Ankle");
+}
+
+TEST_F(OpenCV, ModelFromMemory)
+{
+	// Model and labels as blobs in memory: nothing on disk.
+	std::string onnx = slurp(kDir + "/model.onnx");
+	std::string txt = slurp(kDir + "/labels.txt");
+	vaccel_blob b[2]{};
+	ASSERT_EQ(vaccel_blob_init_from_buf(&b[0], (const uint8_t *)onnx.data(),
+					    onnx.size(), true, "model.onnx",
+					    nullptr, false),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_blob_init_from_buf(&b[1], (const uint8_t *)txt.data(),
+					    txt.size(), true, "labels.txt",
+					    nullptr, false),
+		  VACCEL_OK);
+	const vaccel_blob *blobs[] = {&b[0], &b[1]};
+	ASSERT_EQ(vaccel_resource_init_from_blobs(&model, blobs, 2,
+						  VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	vaccel_blob_release(&b[0]);
+	vaccel_blob_release(&b[1]);
+	ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+	std::string tag;
+	ASSERT_EQ(classify(&sess, slurp(kDir + "/sample-7-png.png"), &tag),
+		  VACCEL_OK);
+	EXPECT_EQ(tag, "Sneaker");
+}
+
+TEST_F(OpenCV, Errors)
+{
+	std::string png = slurp(kDir + "/sample-3-png.png"), tag;
+	EXPECT_EQ(classify(&sess, png, &tag), VACCEL_ENOENT);
+	use_classifier();
+	EXPECT_EQ(classify(&sess, "not an image at all", &tag), VACCEL_EINVAL);
+	EXPECT_EQ(classify(&sess, png.substr(0, png.size() / 2), &tag),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(classify(&sess, png, &tag), VACCEL_OK);
+	EXPECT_EQ(tag, "Dress");
+}
+
+TEST_F(OpenCV, CorruptModel)
+{
+	std::string junk = "\x08\x07 this is not an ONNX protobuf";
+	ASSERT_EQ(vaccel_resource_init_from_buf(&model, junk.data(),
+						junk.size(),
+						VACCEL_RESOURCE_MODEL,
+						"bad.onnx", true),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+	std::string tag;
+	EXPECT_EQ(classify(&sess, slurp(kDir + "/sample-0-png.png"), &tag),
+		  VACCEL_EINVAL);
+}
+
+TEST_F(OpenCV, TestSetAccuracy)
+{
+	use_classifier();
+	std::vector<std::string> labels = read_labels();
+	auto images = read_test_set();
+	ASSERT_EQ(images.size(), 10000U);
+	auto t0 = std::chrono::steady_clock::now();
+	size_t right = 0;
+	for (auto &[png, label] : images) {
+		std::string tag;
+		ASSERT_EQ(classify(&sess, png, &tag), VACCEL_OK);
+		right += tag == labels[label];
+	}
+	double s = std::chrono::duration<double>(
+			   std::chrono::steady_clock::now() - t0)
+			   .count();
+	double acc = 100.0 * right / images.size();
+	std::printf("opencv: %.2f%% of 10000 test images right, %.1f s\n",
+		    acc, s);
+	EXPECT_GE(acc, 88.0);
+#ifndef __SANITIZE_ADDRESS__
+	// About 2 s here on 2 cores; a sanitizer build is many times slower.
+	EXPECT_LT(s, 60.0);
+#endif
+}
+
+#ifdef VACCEL_TEST_HAVE_TORCH
+// Both plugins in one runtime, one resource holding both exports; each
+// session's hint picks the plugin: TORCH the torch plugin, SOFTWARE opencv.
+class OpenCVAndTorch : public vtest::Runtime {};
+
+TEST_F(OpenCVAndTorch, AgreeOnTestSet)
+{
+	ASSERT_EQ(boot({"torch", "opencv"}), VACCEL_OK);
+	vaccel_session st{}, so{};
+	ASSERT_EQ(vaccel_session_init(&st, VACCEL_PLUGIN_TORCH), VACCEL_OK);
+	ASSERT_EQ(vaccel_session_init(&so, VACCEL_PLUGIN_SOFTWARE), VACCEL_OK);
+	EXPECT_STREQ(vaccel_plugin_for_op(VACCEL_OP_IMAGE_CLASSIFY,
+					  VACCEL_PLUGIN_TORCH),
+		     "torch");
+	EXPECT_STREQ(vaccel_plugin_for_op(VACCEL_OP_IMAGE_CLASSIFY,
+					  VACCEL_PLUGIN_SOFTWARE),
+		     "opencv");
+	std::string pt = kDir + "/model.pt", onnx = kDir + "/model.onnx";
+	std::string txt = kDir + "/labels.txt";
+	const char *paths[] = {pt.c_str(), onnx.c_str(), txt.c_str()};
+	vaccel_resource model{};
+	ASSERT_EQ(vaccel_resource_init_multi(&model, paths, 3,
+					     VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &st), VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &so), VACCEL_OK);
+	std::vector<std::string> labels = read_labels();
+	auto images = read_test_set();
+	ASSERT_EQ(images.size(), 10000U);
+	size_t same = 0, right_t = 0, right_o = 0;
+	for (auto &[png, label] : images) {
+		std::string tt, to;
+		ASSERT_EQ(classify(&st, png, &tt), VACCEL_OK);
+		ASSERT_EQ(classify(&so, png, &to), VACCEL_OK);
+		same += tt == to;
+		right_t += tt == labels[label];
+		right_o += to == labels[label];
+	}
+	std::printf("torch %.2f%%, opencv %.2f%%, same label on %.2f%%\n",
+		    right_t / 100.0, right_o / 100.0, same / 100.0);
+	EXPECT_GE(same, 9950U);
+	EXPECT_GE(right_t, 8800U);
+	EXPECT_GE(right_o, 8800U);
+	EXPECT_EQ(vaccel_resource_release(&model), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&st), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&so), VACCEL_OK);
+}
+#endif
+
+} // namespace
