@@ -177,7 +177,7 @@ int torch_model_load(vaccel_session *, vaccel_resource *model)
 }
 
 // vAccel's dtype enum does not share torch's numbering: map by name.
-bool to_torch(vaccel_torch_data_type t, c10::ScalarType *out)
+bool to_torch(int t, c10::ScalarType *out)
 {
 	switch (t) {
 	case VACCEL_TORCH_BYTE: *out = torch::kUInt8; return true;
@@ -233,10 +233,15 @@ int run(vaccel_resource *model, vaccel_torch_tensor *const *inputs,
 	std::vector<c10::IValue> in;
 	for (int i = 0; i < nr_inputs; ++i) {
 		const vaccel_torch_tensor *t = inputs[i];
+		// Read as an integer: a caller's value out of the enum's range
+		// is not a valid enum value, and loading it as one is undefined.
+		int dt;
+		static_assert(sizeof dt == sizeof t->data_type);
+		std::memcpy(&dt, &t->data_type, sizeof dt);
 		c10::ScalarType type;
-		if (!to_torch(t->data_type, &type)) {
+		if (!to_torch(dt, &type)) {
 			vaccel_error("[torch] %s: input %d: unknown data type %d",
-				     op, i, (int)t->data_type);
+				     op, i, dt);
 			return VACCEL_EINVAL;
 		}
 		std::vector<int64_t> dims(t->dims, t->dims + t->nr_dims);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -215,10 +216,22 @@ TEST_F(OpenCV, TestSetAccuracy)
 #ifdef VACCEL_TEST_HAVE_TORCH
 // Both plugins in one runtime, one resource holding both exports; each
 // session's hint picks the plugin: TORCH the torch plugin, SOFTWARE opencv.
+// LeakSanitizer's exit-time scan crashes ("Tracer caught signal 11") when
+// libgomp's worker threads are alive, which libtorch starts on its first
+// parallel operation: sanitizer builds run torch on the calling thread.
+// Set before the plugin (and with it libgomp, which reads it) is loaded.
+void torch_threads_for_sanitizers()
+{
+#ifdef __SANITIZE_ADDRESS__
+	setenv("OMP_NUM_THREADS", "1", 1);
+#endif
+}
+
 class OpenCVAndTorch : public vtest::Runtime {};
 
 TEST_F(OpenCVAndTorch, AgreeOnTestSet)
 {
+	torch_threads_for_sanitizers();
 	ASSERT_EQ(boot({"torch", "opencv"}), VACCEL_OK);
 	vaccel_session st{}, so{};
 	ASSERT_EQ(vaccel_session_init(&st, VACCEL_PLUGIN_TORCH), VACCEL_OK);

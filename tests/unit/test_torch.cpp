@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 using vtest::boot;
 
@@ -93,6 +96,17 @@ std::vector<float> pixels(const std::string &file)
 	return out;
 }
 
+// LeakSanitizer's exit-time scan crashes ("Tracer caught signal 11") when
+// libgomp's worker threads are alive, which libtorch starts on its first
+// parallel operation: sanitizer builds run torch on the calling thread.
+// Set before the plugin (and with it libgomp, which reads it) is loaded.
+void torch_threads_for_sanitizers()
+{
+#ifdef __SANITIZE_ADDRESS__
+	setenv("OMP_NUM_THREADS", "1", 1);
+#endif
+}
+
 class Torch : public vtest::Runtime {
 protected:
 	vaccel_session sess{};
@@ -100,6 +114,7 @@ protected:
 
 	void SetUp() override
 	{
+		torch_threads_for_sanitizers();
 		ASSERT_EQ(boot({"torch"}), VACCEL_OK);
 		ASSERT_EQ(vaccel_session_init(&sess, 0), VACCEL_OK);
 	}
@@ -320,7 +335,10 @@ TEST_F(Torch, RunErrors)
 		// An unknown dtype.
 		Tensor t = tensor({1, 1, 28, 28}, VACCEL_TORCH_FLOAT, in,
 				  sizeof(in));
-		t->data_type = (vaccel_torch_data_type)42;
+		// Stored as bytes: 42 is no value of the enum.
+		const int bad = 42;
+		static_assert(sizeof bad == sizeof t->data_type);
+		std::memcpy(&t->data_type, &bad, sizeof bad);
 		vaccel_torch_tensor *inputs[] = {t.get()};
 		EXPECT_EQ(vaccel_torch_model_run(&sess, &model, nullptr,
 						 inputs, 1, out, 1),
@@ -370,6 +388,28 @@ TEST_F(Torch, ClassifySamples)
 	ASSERT_EQ(classify(slurp(kDir + "/sample-0-png.png"), &tag, nullptr, 4),
 		  VACCEL_OK);
 	EXPECT_EQ(tag, labels[0].substr(0, 3));
+}
+
+// The installed layout: one directory with both exports and the labels.
+TEST_F(Torch, ClassifyWithDirectoryResource)
+{
+	char tmpl[] = "/tmp/vaccel-fmnist-XXXXXX";
+	ASSERT_NE(mkdtemp(tmpl), nullptr);
+	std::string dir = tmpl;
+	for (const char *f : {"model.pt", "model.onnx", "labels.txt"}) {
+		std::ofstream(dir + "/" + f, std::ios::binary)
+			<< slurp(kDir + "/" + f);
+	}
+	ASSERT_EQ(vaccel_resource_init(&model, dir.c_str(),
+				       VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+	std::string tag;
+	EXPECT_EQ(classify(slurp(kDir + "/sample-8-png.png"), &tag), VACCEL_OK);
+	EXPECT_EQ(tag, "Bag");
+	for (const char *f : {"model.pt", "model.onnx", "labels.txt"})
+		std::remove((dir + "/" + f).c_str());
+	rmdir(dir.c_str());
 }
 
 TEST_F(Torch, ClassifyErrors)
