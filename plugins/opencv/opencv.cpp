@@ -131,18 +131,22 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 // Models go with the plugin, while the framework is still loaded.
 int opencv_fini()
 {
-	std::lock_guard<std::mutex> g(models_lock);
-	models.clear();
-	return VACCEL_OK;
+	return guarded("fini", [] {
+		std::lock_guard<std::mutex> g(models_lock);
+		models.clear();
+		return VACCEL_OK;
+	});
 }
 
 int opencv_resource_unregister(vaccel_resource *res, vaccel_session *)
 {
 	if (vaccel_resource_refcount(res) > 0)
 		return VACCEL_OK;
-	std::lock_guard<std::mutex> g(models_lock);
-	models.erase(std::make_pair(res->id, (const void *)res));
-	return VACCEL_OK;
+	return guarded("resource_unregister", [res] {
+		std::lock_guard<std::mutex> g(models_lock);
+		models.erase(std::make_pair(res->id, (const void *)res));
+		return VACCEL_OK;
+	});
 }
 
 void put_str(unsigned char *out, size_t len, const std::string &s)
