@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // opencv: image classification with OpenCV's DNN module on ONNX models.
 //
-// The session's registered MODEL resource holds the model (*.onnx) and its
-// labels (*.txt, one a line, in output order): the convention of the torch
-// plugin, which reads *.pt from the same resource. The image (JPEG, PNG,
+// The session's registered MODEL resource holds the model (model.onnx, else
+// the first *.onnx) and its labels (labels.txt, else the first *.txt; one a
+// line, in output order): the convention of the torch plugin, which reads
+// model.pt or *.pt from the same resource. The image (JPEG, PNG,
 // anything OpenCV decodes) becomes 1x1x28x28 float grayscale pixels / 255,
 // decoded and resized exactly as the torch plugin does, so the same model
 // exported both ways gives the same label. The tag is the top-1 label;
@@ -61,8 +62,15 @@ bool ends_with(const char *s, const char *suffix)
 	return n >= m && std::strcmp(s + n - m, suffix) == 0;
 }
 
-vaccel_blob *find_blob(vaccel_resource *res, const char *suffix)
+// The blob of @p res named @p name, else the first whose name ends with
+// @p suffix: a directory may hold other files of the kind (the build tree
+// holds two text files).
+vaccel_blob *find_blob(vaccel_resource *res, const char *name,
+		       const char *suffix)
 {
+	for (size_t i = 0; i < res->nr_blobs; ++i)
+		if (res->blobs[i]->name && !std::strcmp(res->blobs[i]->name, name))
+			return res->blobs[i];
 	for (size_t i = 0; i < res->nr_blobs; ++i)
 		if (res->blobs[i]->name && ends_with(res->blobs[i]->name, suffix))
 			return res->blobs[i];
@@ -90,7 +98,7 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 		if (it != models.end())
 			return it->second;
 	}
-	vaccel_blob *blob = find_blob(res, ".onnx");
+	vaccel_blob *blob = find_blob(res, "model.onnx", ".onnx");
 	size_t size = 0;
 	const uint8_t *data = vaccel_blob_data(blob, &size);
 	if (!data) {
@@ -112,7 +120,7 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 	}
 	m->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
 	m->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-	if (vaccel_blob *lb = find_blob(res, ".txt")) {
+	if (vaccel_blob *lb = find_blob(res, "labels.txt", ".txt")) {
 		const uint8_t *l = vaccel_blob_data(lb, &size);
 		std::istringstream ls(std::string(l ? (const char *)l : "",
 						  l ? size : 0));
@@ -168,7 +176,7 @@ vaccel_resource *classifier(const char *op, vaccel_session *sess)
 		n = 0;
 	vaccel_resource *found = nullptr;
 	for (size_t i = 0; i < n && !found; ++i)
-		if (find_blob(all[i], ".onnx"))
+		if (find_blob(all[i], "model.onnx", ".onnx"))
 			found = all[i];
 	free(all);
 	if (!found)

@@ -2,11 +2,11 @@
 // torch: TorchScript models on libtorch (CPU).
 //
 //   vaccel_torch_model_load / _run   the model of a MODEL resource: its blob
-//       named *.pt (or its only blob), loaded from the blob's bytes, so a
-//       resource held in memory works like one on disk.
+//       model.pt, else its first *.pt (or its only blob), loaded from the
+//       blob's bytes, so a resource held in memory works like one on disk.
 //   vaccel_image_classification      the session's registered MODEL resource
-//       that holds a *.pt classifier and its labels (*.txt, one a line, in
-//       output order). The image (JPEG, PNG, anything OpenCV decodes) becomes
+//       that holds a *.pt classifier and its labels (labels.txt, else the
+//       first *.txt; one a line, in output order). The image (JPEG, PNG, anything OpenCV decodes) becomes
 //       1x1x28x28 float grayscale pixels / 255, the input of the Fashion-MNIST
 //       model the build trains (models/): the model normalises on its own.
 //       The tag is the top-1 label; out_imgname is "classify".
@@ -77,13 +77,18 @@ bool ends_with(const char *s, const char *suffix)
 	return n >= m && std::strcmp(s + n - m, suffix) == 0;
 }
 
-// The blob of @p res whose name ends with @p suffix; with @p only_ok, a
+// The blob of @p res named @p name, else the first whose name ends with
+// @p suffix: a directory may hold other files of the kind (the build tree
+// holds two TorchScript files and two text files). With @p only_ok, a
 // resource of one blob names its model whatever the file is called.
-vaccel_blob *find_blob(vaccel_resource *res, const char *suffix,
-		       bool only_ok)
+vaccel_blob *find_blob(vaccel_resource *res, const char *name,
+		       const char *suffix, bool only_ok)
 {
 	if (only_ok && res->nr_blobs == 1)
 		return res->blobs[0];
+	for (size_t i = 0; i < res->nr_blobs; ++i)
+		if (res->blobs[i]->name && !std::strcmp(res->blobs[i]->name, name))
+			return res->blobs[i];
 	for (size_t i = 0; i < res->nr_blobs; ++i)
 		if (res->blobs[i]->name && ends_with(res->blobs[i]->name, suffix))
 			return res->blobs[i];
@@ -110,7 +115,7 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 		if (it != models.end())
 			return it->second;
 	}
-	vaccel_blob *blob = find_blob(res, ".pt", true);
+	vaccel_blob *blob = find_blob(res, "model.pt", ".pt", true);
 	if (!blob) {
 		vaccel_error("[torch] %s: resource %" PRId64
 			     " has no TorchScript file (*.pt)", op, res->id);
@@ -134,7 +139,7 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 		throw op_error{VACCEL_EINVAL};
 	}
 	m->module.eval();
-	if (vaccel_blob *lb = find_blob(res, ".txt", false)) {
+	if (vaccel_blob *lb = find_blob(res, "labels.txt", ".txt", false)) {
 		const uint8_t *l = vaccel_blob_data(lb, &size);
 		std::istringstream ls(std::string(l ? (const char *)l : "",
 						  l ? size : 0));
@@ -349,7 +354,7 @@ vaccel_resource *classifier(const char *op, vaccel_session *sess)
 		n = 0;
 	vaccel_resource *found = nullptr;
 	for (size_t i = 0; i < n && !found; ++i)
-		if (find_blob(all[i], ".pt", false))
+		if (find_blob(all[i], "model.pt", ".pt", false))
 			found = all[i];
 	free(all);
 	if (!found)

@@ -161,6 +161,20 @@ TEST_F(OpenCV, ModelFromMemory)
 	EXPECT_EQ(tag, "Sneaker");
 }
 
+// The build tree's directory: model.onnx and labels.txt among other files
+// of the same kinds (expected.txt).
+TEST_F(OpenCV, ClassifyWithDirectoryResource)
+{
+	ASSERT_EQ(vaccel_resource_init(&model, kDir.c_str(),
+				       VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+	std::string tag;
+	ASSERT_EQ(classify(&sess, slurp(kDir + "/sample-9-png.png"), &tag),
+		  VACCEL_OK);
+	EXPECT_EQ(tag, "Ankle boot");
+}
+
 TEST_F(OpenCV, Errors)
 {
 	std::string png = slurp(kDir + "/sample-3-png.png"), tag;

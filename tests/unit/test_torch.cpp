@@ -410,6 +410,17 @@ TEST_F(Torch, ClassifyWithDirectoryResource)
 	for (const char *f : {"model.pt", "model.onnx", "labels.txt"})
 		std::remove((dir + "/" + f).c_str());
 	rmdir(dir.c_str());
+	// The build tree's directory also holds scale.pt and expected.txt:
+	// model.pt and labels.txt are still the ones used.
+	vaccel_resource all{};
+	ASSERT_EQ(vaccel_resource_init(&all, kDir.c_str(),
+				       VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_release(&model), VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&all, &sess), VACCEL_OK);
+	EXPECT_EQ(classify(slurp(kDir + "/sample-9-png.png"), &tag), VACCEL_OK);
+	EXPECT_EQ(tag, "Ankle boot");
+	EXPECT_EQ(vaccel_resource_release(&all), VACCEL_OK);
 }
 
 TEST_F(Torch, ClassifyErrors)
