@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Run the core and remote benchmarks and print each result next to its
+in-run baseline as a ratio, as a Markdown table (docs/performance.md).
+
+    bench/ratios.py BUILD_DIR [--min-time SECONDS] [--repetitions N]
+"""
+import json
+import subprocess
+import sys
+
+PAIRS = [
+    # (what, benchmark, baseline, target ratio or None, note)
+    ("noop call", "BM_vaccel_noop", "BM_baseline_indirect_call", None, "target <= 10 ns"),
+    ("exec of an empty function", "BM_vaccel_exec", "BM_baseline_dlsym_call", None, "target <= 40 ns"),
+    ("session init + release", "BM_vaccel_session_init_release", "BM_baseline_mkdir_rmdir", None, "target <= 2 us"),
+    ("resource cycle, 1 KiB file", "BM_vaccel_resource_cycle_1KiB", "BM_baseline_open_fstat_close", None, "target <= 10 us"),
+    ("start-up, plugin + session", "BM_vaccel_startup_plugin_and_session/real_time",
+     "BM_baseline_startup_empty_program/real_time", None, "target <= +150 us"),
+    ("remote noop, unix, spinning", "BM_remote_noop_unix/real_time",
+     "BM_raw_unix_pingpong_busypoll/real_time", 4.0, ""),
+    ("remote noop, unix, no spin", "BM_remote_noop_unix_nospin/real_time",
+     "BM_raw_unix_pingpong_blocking/real_time", 1.3, ""),
+    ("remote noop, tcp, spinning", "BM_remote_noop_tcp/real_time",
+     "BM_raw_tcp_pingpong_busypoll/real_time", 4.0, ""),
+    ("remote noop, tcp, no spin", "BM_remote_noop_tcp_nospin/real_time",
+     "BM_raw_tcp_pingpong_blocking/real_time", 1.3, ""),
+    ("64 MiB round trip (time)", "BM_remote_arraycopy_64MiB/real_time",
+     "BM_raw_unix_echo_64MiB/real_time", 1.25, "throughput >= 80% of raw"),
+    ("sgemm 512, remote / local", "BM_remote_sgemm_512/real_time",
+     "BM_local_sgemm_512/real_time", 1.15, ""),
+]
+
+
+def run(binary, min_time, reps):
+    out = subprocess.run(
+        [binary, "--benchmark_format=json", f"--benchmark_min_time={min_time}",
+         f"--benchmark_repetitions={reps}", "--benchmark_report_aggregates_only=true"],
+        check=True, capture_output=True, text=True).stdout
+    res = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name", "median") != "median":
+            continue
+        name = b["run_name"] if "run_name" in b else b["name"]
+        scale = {"ns": 1, "us": 1e3, "ms": 1e6}[b["time_unit"]]
+        res[name] = b["real_time"] * scale
+    return res
+
+
+def human(ns):
+    if ns < 1e3:
+        return f"{ns:.1f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.1f} us"
+    return f"{ns / 1e6:.2f} ms"
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    min_time = "0.2"
+    reps = 3
+    if "--min-time" in sys.argv:
+        min_time = sys.argv[sys.argv.index("--min-time") + 1]
+    if "--repetitions" in sys.argv:
+        reps = int(sys.argv[sys.argv.index("--repetitions") + 1])
+    res = {}
+    for b in ("vaccel-bench-core", "vaccel-bench-remote"):
+        res.update(run(f"{build}/bin/{b}", min_time, reps))
+    print("| what | vAccel | baseline (same run) | ratio | target |")
+    print("|---|---|---|---|---|")
+    for what, bm, base, target, note in PAIRS:
+        if bm not in res or base not in res:
+            continue
+        r = res[bm] / res[base]
+        goal = f"<= {target}" if target else note
+        if what.startswith("start-up"):
+            goal = f"{note}; here +{human(res[bm] - res[base])}"
+        print(f"| {what} | {human(res[bm])} | {base.split('/')[0].removeprefix('BM_')}: "
+              f"{human(res[base])} | {r:.2f} | {goal} |")
+
+
+if __name__ == "__main__":
+    main()
