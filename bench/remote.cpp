@@ -264,8 +264,8 @@ BENCHMARK(BM_raw_unix_echo_64MiB)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_remote_arraycopy_64MiB(benchmark::State &st)
 {
-	Agent agent(lib("vaccel-noop"), "unix://" + sock_path("agent64"), 50);
-	boot_remote(agent.addr(), 50);
+	Agent agent(lib("vaccel-noop"), "unix://" + sock_path("agent64"), 0);
+	boot_remote(agent.addr(), 0);
 	vaccel_session s{};
 	vaccel_session_init(&s, 0);
 	size_t n = k64M / sizeof(int);
@@ -304,8 +304,8 @@ BENCHMARK(BM_local_sgemm_512)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_remote_sgemm_512(benchmark::State &st)
 {
-	Agent agent(sgemm_plugin(), "unix://" + sock_path("agentsg"), 50);
-	boot_remote(agent.addr(), 50);
+	Agent agent(sgemm_plugin(), "unix://" + sock_path("agentsg"), 0);
+	boot_remote(agent.addr(), 0);
 	vaccel_session s{};
 	vaccel_session_init(&s, 0);
 	sgemm(st, &s);

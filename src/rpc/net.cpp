@@ -375,12 +375,11 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 			continue;
 		if (errno != EAGAIN)
 			return VACCEL_ESESS;
-		if (spin_us_ && monotonic_ns() < spin_until) {
-#if defined(__x86_64__) || defined(__i386__)
-			__builtin_ia32_pause();
-#endif
+		// No pause instruction in the loop: in a VM, pause loops trap
+		// to the hypervisor (pause-loop exiting) and cost more than the
+		// wake-up the spin is there to avoid.
+		if (spin_us_ && monotonic_ns() < spin_until)
 			continue;
-		}
 		if (int ret = wait(POLLIN, first && idle_ok ? 0 : deadline))
 			return ret;
 	}
