@@ -12,7 +12,7 @@ ctest --test-dir build -j"$(nproc)" --timeout 120
 
 echo "== build and test with ASan + UBSan"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DVACCEL_SANITIZE=address,undefined \
-	-DVACCEL_BUILD_BENCH=OFF
+	-DVACCEL_BUILD_BENCH=OFF -DVACCEL_MODEL_FROM="$PWD/build/models/fashion-mnist"
 # PoCL's kernel compiler (LLVM) leaks when it compiles a kernel it has not
 # cached: those two libraries only, see tests/lsan.supp.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
