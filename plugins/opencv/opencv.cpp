@@ -13,6 +13,8 @@
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
+#include "common/model_files.hpp"
+
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -28,6 +30,10 @@
 #include <vector>
 
 namespace {
+
+using vaccel_plugin::find_blob;
+using vaccel_plugin::find_model;
+using vaccel_plugin::put_str;
 
 // A failure that carries its vAccel error code, already logged.
 struct op_error {
@@ -54,27 +60,6 @@ template <class F> int guarded(const char *op, F &&f) noexcept
 		vaccel_error("[opencv] %s: unexpected exception", op);
 		return VACCEL_EBACKEND;
 	}
-}
-
-bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = std::strlen(s), m = std::strlen(suffix);
-	return n >= m && std::strcmp(s + n - m, suffix) == 0;
-}
-
-// The blob of @p res named @p name, else the first whose name ends with
-// @p suffix: a directory may hold other files of the kind (the build tree
-// holds two text files).
-vaccel_blob *find_blob(vaccel_resource *res, const char *name,
-		       const char *suffix)
-{
-	for (size_t i = 0; i < res->nr_blobs; ++i)
-		if (res->blobs[i]->name && !std::strcmp(res->blobs[i]->name, name))
-			return res->blobs[i];
-	for (size_t i = 0; i < res->nr_blobs; ++i)
-		if (res->blobs[i]->name && ends_with(res->blobs[i]->name, suffix))
-			return res->blobs[i];
-	return nullptr;
 }
 
 // cv::dnn::Net::forward() changes the net's state: one caller at a time.
@@ -157,28 +142,10 @@ int opencv_resource_unregister(vaccel_resource *res, vaccel_session *)
 	});
 }
 
-void put_str(unsigned char *out, size_t len, const std::string &s)
-{
-	if (!out || !len)
-		return;
-	size_t n = std::min(s.size(), len - 1);
-	std::memcpy(out, s.data(), n);
-	out[n] = '\0';
-}
-
 // The first MODEL resource of the session that holds an ONNX file.
 vaccel_resource *classifier(const char *op, vaccel_session *sess)
 {
-	vaccel_resource **all = nullptr;
-	size_t n = 0;
-	if (vaccel_session_resources_by_type(sess, &all, &n,
-					     VACCEL_RESOURCE_MODEL))
-		n = 0;
-	vaccel_resource *found = nullptr;
-	for (size_t i = 0; i < n && !found; ++i)
-		if (find_blob(all[i], "model.onnx", ".onnx"))
-			found = all[i];
-	free(all);
+	vaccel_resource *found = find_model(sess, "model.onnx", ".onnx");
 	if (!found)
 		vaccel_error("[opencv] %s: no MODEL resource with an ONNX file "
 			     "(*.onnx) is registered with session %" PRId64,

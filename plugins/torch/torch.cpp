@@ -19,6 +19,8 @@
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
+#include "common/model_files.hpp"
+
 #include <torch/script.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -33,6 +35,10 @@
 #include <vector>
 
 namespace {
+
+using vaccel_plugin::find_blob;
+using vaccel_plugin::find_model;
+using vaccel_plugin::put_str;
 
 // A classification failure that carries its vAccel error code.
 struct op_error {
@@ -69,30 +75,6 @@ template <class F> int guarded(const char *op, F &&f) noexcept
 		vaccel_error("[torch] %s: unexpected exception", op);
 		return VACCEL_EBACKEND;
 	}
-}
-
-bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = std::strlen(s), m = std::strlen(suffix);
-	return n >= m && std::strcmp(s + n - m, suffix) == 0;
-}
-
-// The blob of @p res named @p name, else the first whose name ends with
-// @p suffix: a directory may hold other files of the kind (the build tree
-// holds two TorchScript files and two text files). With @p only_ok, a
-// resource of one blob names its model whatever the file is called.
-vaccel_blob *find_blob(vaccel_resource *res, const char *name,
-		       const char *suffix, bool only_ok)
-{
-	if (only_ok && res->nr_blobs == 1)
-		return res->blobs[0];
-	for (size_t i = 0; i < res->nr_blobs; ++i)
-		if (res->blobs[i]->name && !std::strcmp(res->blobs[i]->name, name))
-			return res->blobs[i];
-	for (size_t i = 0; i < res->nr_blobs; ++i)
-		if (res->blobs[i]->name && ends_with(res->blobs[i]->name, suffix))
-			return res->blobs[i];
-	return nullptr;
 }
 
 struct Model {
@@ -335,28 +317,10 @@ int torch_model_run(vaccel_session *, vaccel_resource *model,
 	});
 }
 
-void put_str(unsigned char *out, size_t len, const std::string &s)
-{
-	if (!out || !len)
-		return;
-	size_t n = std::min(s.size(), len - 1);
-	std::memcpy(out, s.data(), n);
-	out[n] = '\0';
-}
-
 // The first MODEL resource of the session that holds a TorchScript file.
 vaccel_resource *classifier(const char *op, vaccel_session *sess)
 {
-	vaccel_resource **all = nullptr;
-	size_t n = 0;
-	if (vaccel_session_resources_by_type(sess, &all, &n,
-					     VACCEL_RESOURCE_MODEL))
-		n = 0;
-	vaccel_resource *found = nullptr;
-	for (size_t i = 0; i < n && !found; ++i)
-		if (find_blob(all[i], "model.pt", ".pt", false))
-			found = all[i];
-	free(all);
+	vaccel_resource *found = find_model(sess, "model.pt", ".pt");
 	if (!found)
 		vaccel_error("[torch] %s: no MODEL resource with a TorchScript "
 			     "file (*.pt) is registered with session %" PRId64,
