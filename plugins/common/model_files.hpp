@@ -6,6 +6,11 @@
 #include <vaccel.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <vector>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -63,5 +68,62 @@ inline void put_str(unsigned char *out, size_t len, const std::string &s)
 	std::memcpy(out, s.data(), n);
 	out[n] = '\0';
 }
+
+// The lines of the resource's labels file (labels.txt, else the first
+// *.txt), one class per line; empty if it has none.
+inline std::vector<std::string> read_labels(vaccel_resource *res)
+{
+	std::vector<std::string> labels;
+	vaccel_blob *lb = find_blob(res, "labels.txt", ".txt");
+	size_t size = 0;
+	const uint8_t *l = lb ? vaccel_blob_data(lb, &size) : nullptr;
+	std::istringstream in(std::string(l ? (const char *)l : "", l ? size : 0));
+	for (std::string line; std::getline(in, line);) {
+		if (!line.empty() && line.back() == '\r')
+			line.pop_back();
+		labels.push_back(line);
+	}
+	return labels;
+}
+
+// Loaded models by resource, kept until the resource leaves its last
+// session. Keyed by id and address: ids of released resources are not
+// reused, and the plugin's resource_unregister drops the entry first.
+template <class Model> class ModelCache {
+public:
+	std::shared_ptr<Model> find(const vaccel_resource *res)
+	{
+		std::lock_guard<std::mutex> g(lock_);
+		auto it = models_.find(key(res));
+		return it == models_.end() ? nullptr : it->second;
+	}
+	// Another thread may have loaded the same model meanwhile: the first
+	// one stays.
+	std::shared_ptr<Model> insert(const vaccel_resource *res,
+				      std::shared_ptr<Model> m)
+	{
+		std::lock_guard<std::mutex> g(lock_);
+		return models_.emplace(key(res), std::move(m)).first->second;
+	}
+	void erase(const vaccel_resource *res)
+	{
+		std::lock_guard<std::mutex> g(lock_);
+		models_.erase(key(res));
+	}
+	void clear()
+	{
+		std::lock_guard<std::mutex> g(lock_);
+		models_.clear();
+	}
+
+private:
+	using Key = std::pair<vaccel_id_t, const void *>;
+	static Key key(const vaccel_resource *res)
+	{
+		return Key(res->id, res);
+	}
+	std::mutex lock_;
+	std::map<Key, std::shared_ptr<Model>> models_;
+};
 
 } // namespace vaccel_plugin

@@ -69,20 +69,12 @@ struct Model {
 	std::vector<std::string> labels;
 };
 
-// Loaded models by resource, kept until the resource leaves its last
-// session (resource_unregister).
-std::mutex models_lock;
-std::map<std::pair<vaccel_id_t, const void *>, std::shared_ptr<Model>> models;
+vaccel_plugin::ModelCache<Model> models;
 
 std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 {
-	auto key = std::make_pair(res->id, (const void *)res);
-	{
-		std::lock_guard<std::mutex> g(models_lock);
-		auto it = models.find(key);
-		if (it != models.end())
-			return it->second;
-	}
+	if (auto m = models.find(res))
+		return m;
 	vaccel_blob *blob = find_blob(res, "model.onnx", ".onnx");
 	size_t size = 0;
 	const uint8_t *data = vaccel_blob_data(blob, &size);
@@ -105,27 +97,16 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 	}
 	m->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
 	m->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-	if (vaccel_blob *lb = find_blob(res, "labels.txt", ".txt")) {
-		const uint8_t *l = vaccel_blob_data(lb, &size);
-		std::istringstream ls(std::string(l ? (const char *)l : "",
-						  l ? size : 0));
-		for (std::string line; std::getline(ls, line);) {
-			if (!line.empty() && line.back() == '\r')
-				line.pop_back();
-			m->labels.push_back(line);
-		}
-	}
+	m->labels = vaccel_plugin::read_labels(res);
 	vaccel_debug("[opencv] loaded %s of resource %" PRId64 " (%zu labels)",
 		     blob->name, res->id, m->labels.size());
-	std::lock_guard<std::mutex> g(models_lock);
-	return models.emplace(key, m).first->second;
+	return models.insert(res, m);
 }
 
 // Models go with the plugin, while the framework is still loaded.
 int opencv_fini()
 {
 	return guarded("fini", [] {
-		std::lock_guard<std::mutex> g(models_lock);
 		models.clear();
 		return VACCEL_OK;
 	});
@@ -136,8 +117,7 @@ int opencv_resource_unregister(vaccel_resource *res, vaccel_session *)
 	if (vaccel_resource_refcount(res) > 0)
 		return VACCEL_OK;
 	return guarded("resource_unregister", [res] {
-		std::lock_guard<std::mutex> g(models_lock);
-		models.erase(std::make_pair(res->id, (const void *)res));
+		models.erase(res);
 		return VACCEL_OK;
 	});
 }

@@ -82,21 +82,12 @@ struct Model {
 	std::vector<std::string> labels;
 };
 
-// Loaded models by resource, kept until the resource leaves its last
-// session. Keyed by id and address: ids of released resources are not
-// reused, and resource_unregister drops the entry before that could matter.
-std::mutex models_lock;
-std::map<std::pair<vaccel_id_t, const void *>, std::shared_ptr<Model>> models;
+vaccel_plugin::ModelCache<Model> models;
 
 std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 {
-	auto key = std::make_pair(res->id, (const void *)res);
-	{
-		std::lock_guard<std::mutex> g(models_lock);
-		auto it = models.find(key);
-		if (it != models.end())
-			return it->second;
-	}
+	if (auto m = models.find(res))
+		return m;
 	vaccel_blob *blob = find_blob(res, "model.pt", ".pt", true);
 	if (!blob) {
 		vaccel_error("[torch] %s: resource %" PRId64
@@ -121,28 +112,16 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 		throw op_error{VACCEL_EINVAL};
 	}
 	m->module.eval();
-	if (vaccel_blob *lb = find_blob(res, "labels.txt", ".txt", false)) {
-		const uint8_t *l = vaccel_blob_data(lb, &size);
-		std::istringstream ls(std::string(l ? (const char *)l : "",
-						  l ? size : 0));
-		for (std::string line; std::getline(ls, line);) {
-			if (!line.empty() && line.back() == '\r')
-				line.pop_back();
-			m->labels.push_back(line);
-		}
-	}
+	m->labels = vaccel_plugin::read_labels(res);
 	vaccel_debug("[torch] loaded %s of resource %" PRId64 " (%zu labels)",
 		     blob->name, res->id, m->labels.size());
-	std::lock_guard<std::mutex> g(models_lock);
-	// Another thread may have loaded it meanwhile: keep the first.
-	return models.emplace(key, m).first->second;
+	return models.insert(res, m);
 }
 
 // Models go with the plugin, while the framework is still loaded.
 int torch_fini()
 {
 	return guarded("fini", [] {
-		std::lock_guard<std::mutex> g(models_lock);
 		models.clear();
 		return VACCEL_OK;
 	});
@@ -153,8 +132,7 @@ int torch_resource_unregister(vaccel_resource *res, vaccel_session *)
 	if (vaccel_resource_refcount(res) > 0)
 		return VACCEL_OK;
 	return guarded("resource_unregister", [res] {
-		std::lock_guard<std::mutex> g(models_lock);
-		models.erase(std::make_pair(res->id, (const void *)res));
+		models.erase(res);
 		return VACCEL_OK;
 	});
 }
