@@ -14,6 +14,8 @@
  */
 #include <vaccel.h>
 
+#include "common/sgemm.h"
+
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <inttypes.h>
@@ -67,17 +69,6 @@ static int cuda_fini(void)
 		cublasDestroy(cu.handle);
 	cu.handle = NULL;
 	return VACCEL_OK;
-}
-
-/* As plugins/blas: with alpha or k 0, A and B are not read and C becomes
- * beta * C (0 when beta is 0); no reason to go to the device for that. */
-static void scale_c(int64_t m, int64_t n, float beta, float *c, int64_t ldc)
-{
-	for (int64_t i = 0; i < m; ++i) {
-		float *row = c + i * ldc;
-		for (int64_t j = 0; j < n; ++j)
-			row[j] = beta == 0.0F ? 0.0F : beta * row[j];
-	}
 }
 
 /* Make the device buffer hold @p floats; called with the lock held. */
@@ -148,19 +139,13 @@ static int cuda_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 		      int64_t ldb, float beta, float *c, int64_t ldc)
 {
 	/* cuBLAS takes 32-bit ints. */
-	if (m > INT_MAX || n > INT_MAX || k > INT_MAX || lda > INT_MAX ||
-	    ldb > INT_MAX || ldc > INT_MAX) {
-		vaccel_error("[cuda] sgemm m=%" PRId64 " n=%" PRId64
-			     " k=%" PRId64 " lda=%" PRId64 " ldb=%" PRId64
-			     " ldc=%" PRId64 ": cuBLAS takes at most %d, "
-			     "session %" PRId64,
-			     m, n, k, lda, ldb, ldc, INT_MAX, sess->id);
+	if (!vaccel_sgemm_dims_fit_int("cuda", sess, m, n, k, lda, ldb, ldc))
 		return VACCEL_EINVAL;
-	}
 	if (m == 0 || n == 0)
 		return VACCEL_OK;
+	/* A and B are not read: no reason to go to the device. */
 	if (alpha == 0.0F || k == 0) {
-		scale_c(m, n, beta, c, ldc);
+		vaccel_sgemm_scale_c(m, n, beta, c, ldc);
 		return VACCEL_OK;
 	}
 	pthread_mutex_lock(&cu.lock);
