@@ -92,8 +92,6 @@ public:
 		while (total_ > opt.cache_bytes && evict_one())
 			;
 	}
-	uint64_t stored() const { return stored_.load(); }
-	void count_store() { stored_++; }
 
 private:
 	static std::string key(const Digest &d)
@@ -117,7 +115,6 @@ private:
 	std::unordered_map<std::string, Bytes> map_;
 	std::list<std::string> order_;
 	uint64_t total_ = 0;
-	std::atomic<uint64_t> stored_{0};
 };
 BlobCache cache;
 const uint8_t kZeros[kAlign] = {};
@@ -361,7 +358,6 @@ bool Connection::on_blob_put(const Header &h, const std::vector<uint8_t> &body)
 	if (!cache.get(real)) {
 		cache.put(real, std::make_shared<const std::vector<uint8_t>>(
 					body.begin() + 32, body.end()));
-		cache.count_store();
 		say("blob %s stored (%zu bytes)", to_hex(real).substr(0, 16).c_str(),
 		    body.size() - 32);
 	}

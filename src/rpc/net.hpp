@@ -72,7 +72,6 @@ public:
 	bool open() const { return bool(fd_); }
 	void close() { fd_.reset(); }
 	int fd() const { return fd_.get(); }
-	void set_timeout(int ms) { timeout_ms_ = ms; }
 	void set_spin(int us) { spin_us_ = us; }
 	// Write all of @p iov. Returns 0, VACCEL_ETIMEDOUT or VACCEL_ESESS.
 	int writev_all(struct iovec *iov, int n);
