@@ -77,6 +77,9 @@ ip link set lo up; ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
 export VACCEL_PLUGINS=rpc VACCEL_RPC_ADDRESS=tcp://10.0.2.2:$port
 run() { echo "BEGIN \$*"; "\$@" 2>&1; echo "END \$? \$*"; }
+# Let the console settle (late kernel messages, terminal resets) before
+# the outputs that are compared.
+sleep 1; echo console-ready
 run noop-static 100
 run sgemm-static 64 2
 run exec-static $W/root/lib/libmytestlib.so 3
@@ -105,15 +108,16 @@ grep -q VM-DONE "$W/console.txt" || { echo "vm: the guest did not finish" >&2; t
 # Compare with the same programs run natively on the host.
 fail=0
 section() {
+	# Blank lines are console noise: no program here prints one.
 	awk -v c="$1" '$0 == "BEGIN " c {on = 1; next} on && /^END / {exit} on' "$W/console.txt" |
-		sed 's/(rpc plugin)/(noop plugin)/'
+		sed 's/(rpc plugin)/(noop plugin)/' | grep -v '^$' || true
 }
 status() { awk -v c="$1" '$1 == "END" && substr($0, length($1 " " $2) + 2) == c {print $2; exit}' "$W/console.txt"; }
 compare() { # label, guest command line, host command
 	local label=$1 cmd=$2
 	shift 2
 	local want got st
-	want=$(VACCEL_PLUGINS=$host_plugins "$@" 2>&1)
+	want=$(VACCEL_PLUGINS=$host_plugins "$@" 2>&1 | grep -v '^$' || true)
 	got=$(section "$cmd" | head -50)
 	st=$(status "$cmd")
 	if [ "$st" = 0 ] && [ "$got" = "$want" ]; then
