@@ -6,17 +6,16 @@
 // BM_sgemm_direct_vs_vaccel).
 //
 // After the usual output a table gives, per n, both times and the ratio
-// vAccel / direct (medians of the repetitions with --benchmark_repetitions).
+// vAccel / direct (bench/paired.hpp).
 // docs/performance.md records it.
 #include <vaccel.h>
 
-#include <algorithm>
+#include "paired.hpp"
+
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -38,21 +37,8 @@ struct Matrices {
 	}
 };
 
-double median(std::vector<double> v)
-{
-	if (v.empty())
-		return 0;
-	auto mid = v.begin() + v.size() / 2;
-	std::nth_element(v.begin(), mid, v.end());
-	return *mid;
-}
-
 // One iteration is one direct call and one call through vAccel, in turns
-// first, on the same matrices: both see the same caches, the same OpenBLAS
-// threads and the same background load, which on a shared machine moves
-// separate benchmarks' results by far more than the difference sought.
-// The counters are the medians of the per-call times and of the per-pair
-// ratio; the iteration time (manual) is the pair.
+// (bench/paired.hpp).
 void BM_sgemm_direct_vs_vaccel(benchmark::State &st)
 {
 	const int n = (int)st.range(0);
@@ -62,86 +48,20 @@ void BM_sgemm_direct_vs_vaccel(benchmark::State &st)
 		st.SkipWithError("session");
 		return;
 	}
-	using clock = std::chrono::steady_clock;
-	auto direct = [&] {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
-			    1.0F, m.a.data(), n, m.b.data(), n, 0.0F,
-			    m.c.data(), n);
-		return VACCEL_OK;
-	};
-	auto through_vaccel = [&] {
-		return vaccel_sgemm(&s, n, n, n, 1.0F, m.a.data(), n,
-				    m.b.data(), n, 0.0F, m.c.data(), n);
-	};
-	std::vector<double> td, tv, ratio;
-	bool vaccel_first = false;
-	for (auto _ : st) {
-		double t[2];
-		int ret = VACCEL_OK;
-		for (int side = 0; side < 2; ++side) {
-			const bool v = (side == 0) == vaccel_first;
-			auto t0 = clock::now();
-			ret |= v ? through_vaccel() : direct();
-			benchmark::ClobberMemory();
-			t[v] = std::chrono::duration<double>(clock::now() - t0)
-				       .count();
-		}
-		if (ret != VACCEL_OK) {
-			st.SkipWithError("vaccel_sgemm failed");
-			break;
-		}
-		vaccel_first = !vaccel_first;
-		st.SetIterationTime(t[0] + t[1]);
-		td.push_back(t[0] * 1e6);
-		tv.push_back(t[1] * 1e6);
-		ratio.push_back(t[1] / t[0]);
-	}
+	vbench::paired(
+		st,
+		[&] {
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n,
+				    n, n, 1.0F, m.a.data(), n, m.b.data(), n,
+				    0.0F, m.c.data(), n);
+			return VACCEL_OK;
+		},
+		[&] {
+			return vaccel_sgemm(&s, n, n, n, 1.0F, m.a.data(), n,
+					    m.b.data(), n, 0.0F, m.c.data(), n);
+		});
 	vaccel_session_release(&s);
-	st.counters["direct_us"] = median(td);
-	st.counters["vaccel_us"] = median(tv);
-	st.counters["ratio"] = median(ratio);
 }
-
-// Console output as usual, and the counters kept for the ratio table: the
-// median of repetitions if there are any, else the single run.
-class Recorder : public benchmark::ConsoleReporter {
-public:
-	void ReportRuns(const std::vector<Run> &runs) override
-	{
-		ConsoleReporter::ReportRuns(runs);
-		for (const Run &r : runs) {
-			if (r.error_occurred)
-				continue;
-			const bool median = r.run_type == Run::RT_Aggregate &&
-					    r.aggregate_name == "median";
-			if (r.run_type == Run::RT_Aggregate && !median)
-				continue;
-			Row &row = rows[std::atoi(r.run_name.args.c_str())];
-			// A median overrides the repetitions it summarises.
-			if (!median && row.median)
-				continue;
-			row.median = median;
-			row.direct = r.counters.at("direct_us");
-			row.vaccel = r.counters.at("vaccel_us");
-			row.ratio = r.counters.at("ratio");
-		}
-	}
-	void table() const
-	{
-		std::printf("\n| n | cblas_sgemm direct | vaccel_sgemm (blas) "
-			    "| ratio vAccel/direct |\n|---:|---:|---:|---:|\n");
-		for (auto &[n, row] : rows)
-			std::printf("| %d | %.1f us | %.1f us | %.3f |\n", n,
-				    row.direct, row.vaccel, row.ratio);
-	}
-
-private:
-	struct Row {
-		double direct = 0, vaccel = 0, ratio = 0;
-		bool median = false;
-	};
-	std::map<int, Row> rows;
-};
 
 } // namespace
 
@@ -169,9 +89,16 @@ int main(int argc, char **argv)
 			->Arg(n)
 			->Unit(benchmark::kMicrosecond)
 			->UseManualTime();
-	Recorder rec;
-	benchmark::RunSpecifiedBenchmarks(&rec);
-	rec.table();
+	// "BM_sgemm_direct_vs_vaccel/256/manual_time": the row is n.
+	vbench::PairTable table([](const std::string &name) {
+		auto a = name.find('/') + 1;
+		return name.substr(a, name.find('/', a) - a);
+	});
+	benchmark::RunSpecifiedBenchmarks(&table);
+	table.print("| n | cblas_sgemm direct | vaccel_sgemm (blas) "
+		    "| ratio vAccel/direct |");
 	benchmark::Shutdown();
+	if (table.failed())
+		return 1;
 	return 0;
 }

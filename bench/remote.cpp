@@ -7,6 +7,8 @@
 //   sgemm 512 remote             vs the same plugin in process
 #include <vaccel.h>
 
+#include "agent.hpp"
+
 #include <benchmark/benchmark.h>
 #include <cerrno>
 #include <csignal>
@@ -17,7 +19,6 @@
 #include <memory>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <spawn.h>
 #include <string>
 #include <thread>
 #include <sys/socket.h>
@@ -28,9 +29,9 @@
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-extern char **environ;
-
 namespace {
+
+using vbench::Agent;
 
 std::string lib(const std::string &n)
 {
@@ -42,47 +43,6 @@ std::string sgemm_plugin()
 	std::string blas = lib("vaccel-blas");
 	return access(blas.c_str(), R_OK) == 0 ? blas : lib("vaccel-test-cpu_sgemm");
 }
-
-// A vaccel-agent child process for the duration of a benchmark.
-class Agent {
-public:
-	Agent(const std::string &plugins, const std::string &uri, int spin_us)
-	{
-		int out[2];
-		if (pipe(out))
-			abort();
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-		std::string prog = std::string(VACCEL_BENCH_BIN_DIR) + "/vaccel-agent";
-		std::string spin = std::to_string(spin_us);
-		std::string env = "VACCEL_PLUGINS=" + plugins;
-		const char *argv[] = {prog.c_str(), "-q", "-a", uri.c_str(),
-				      "--spin-us", spin.c_str(), nullptr};
-		char *envp[] = {env.data(), nullptr};
-		posix_spawn(&pid_, prog.c_str(), &fa, nullptr, (char **)argv, envp);
-		posix_spawn_file_actions_destroy(&fa);
-		close(out[1]);
-		char line[256] = {};
-		FILE *f = fdopen(out[0], "r");
-		if (fgets(line, sizeof line, f)) {
-			addr_ = line + 13; // "listening on "
-			addr_.erase(addr_.find('\n'));
-		}
-		fclose(f);
-	}
-	~Agent()
-	{
-		kill(pid_, SIGTERM);
-		waitpid(pid_, nullptr, 0);
-	}
-	const std::string &addr() const { return addr_; }
-
-private:
-	pid_t pid_ = -1;
-	std::string addr_;
-};
 
 void boot_remote(const std::string &addr, int spin_us)
 {

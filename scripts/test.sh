@@ -26,8 +26,12 @@ echo "== fuzz the wire decoder (libFuzzer, 20 s)"
 scripts/fuzz.sh 20
 
 echo "== benchmarks run (smoke, figures are in docs/performance.md)"
-build/bin/vaccel-bench-core --benchmark_min_time=0.01 >/dev/null 2>&1 ||
-	{ echo "benchmark program failed" >&2; exit 1; }
+# Each program also checks its results (the paired ones fail on a wrong one).
+for b in core blas models; do
+	[ -x build/bin/vaccel-bench-$b ] || continue
+	build/bin/vaccel-bench-$b --benchmark_min_time=0.01 >/dev/null 2>&1 ||
+		{ echo "benchmark program vaccel-bench-$b failed" >&2; exit 1; }
+done
 
 echo "== install: a C program builds with pkg-config against the installed tree"
 rm -rf build/stage
