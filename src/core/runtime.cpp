@@ -92,12 +92,20 @@ int open_shared(const char *spec, Plugin &p, const vaccel_plugin_desc *&desc)
 	(void)desc;
 	return VACCEL_ENOENT;
 #else
-	// A path, or a name: try <plugin dir>/libvaccel-<name>.so, then the
-	// linker's search path.
+	// A path, or a name: try libvaccel-<name>.so next to this library
+	// (the plugins built or installed with it, also in a build tree), in
+	// the configured plugin directory, then on the linker's search path.
 	std::vector<std::string> tries;
 	if (strchr(spec, '/')) {
 		tries.push_back(spec);
 	} else {
+		Dl_info self{};
+		if (dladdr((void *)&open_shared, &self) && self.dli_fname &&
+		    strchr(self.dli_fname, '/')) {
+			std::string dir(self.dli_fname);
+			dir.erase(dir.rfind('/'));
+			tries.push_back(dir + "/libvaccel-" + spec + ".so");
+		}
 		if (*VACCEL_PLUGIN_DIR)
 			tries.push_back(std::string(VACCEL_PLUGIN_DIR) + "/libvaccel-" +
 					spec + ".so");

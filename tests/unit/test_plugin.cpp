@@ -213,3 +213,20 @@ TEST_F(Plugin, ProfilingCountsOperations)
 	EXPECT_NE(all.find("nr_entries: 5"), std::string::npos) << all;
 	unlink(tmpl);
 }
+
+TEST_F(Plugin, NamesFindThePluginsNextToTheLibrary)
+{
+	// "noop", not a path: found as libvaccel-noop.so beside libvaccel.so,
+	// here the build tree, not yet installed anywhere.
+	struct vaccel_config cfg{};
+	ASSERT_EQ(vaccel_config_init(&cfg, "noop:test-cpu_sgemm",
+				     VACCEL_LOG_ERROR, nullptr, false, false),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_bootstrap_with_config(&cfg), VACCEL_OK);
+	vaccel_config_release(&cfg);
+	ASSERT_EQ(vaccel_plugin_count(), 2u);
+	const char *name = nullptr;
+	ASSERT_EQ(vaccel_plugin_info(0, &name, nullptr, nullptr), VACCEL_OK);
+	EXPECT_STREQ(name, "noop");
+	EXPECT_EQ(vaccel_plugin_load("no-such-plugin"), VACCEL_ENOENT);
+}
