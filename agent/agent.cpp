@@ -50,7 +50,7 @@ struct Options {
 	uint32_t max_connections = 256;
 	uint64_t cache_bytes = 1ull << 30;
 	int timeout_ms = 30000;
-	int spin_us = 0;
+	int spin_us = 50;
 	bool quiet = false;
 };
 Options opt;
@@ -674,7 +674,8 @@ void usage(FILE *out)
 		"      --max-connections N  at once (default 256)\n"
 		"      --cache-bytes BYTES  resource content cache (default 1 GiB)\n"
 		"      --timeout-ms MS      to finish a frame once started (default 30000)\n"
-		"      --spin-us US         spin before sleeping for a request (default 0)\n"
+		"      --spin-us US         spin up to US before sleeping for a request\n"
+		"                           (default 50, adaptive; 0: never)\n"
 		"  -q, --quiet              no connection log lines\n"
 		"  -h, --help               this text\n\n"
 		"Each listener prints 'listening on URI' on stdout once ready.\n"

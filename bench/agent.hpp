@@ -2,6 +2,7 @@
 // A vaccel-agent child process for the duration of a benchmark, serving the
 // plugins given on a URI (port 0 or a fresh socket path): addr() is where it
 // listens. Needs VACCEL_BENCH_BIN_DIR, the directory of vaccel-agent.
+// VACCEL_LOG_LEVEL is passed on; nothing else of the environment is.
 #pragma once
 
 #include <csignal>
@@ -17,7 +18,8 @@ namespace vbench {
 
 class Agent {
 public:
-	Agent(const std::string &plugins, const std::string &uri, int spin_us = 0)
+	// spin_us < 0: the agent's default.
+	Agent(const std::string &plugins, const std::string &uri, int spin_us = -1)
 	{
 		int out[2];
 		if (pipe(out))
@@ -30,8 +32,12 @@ public:
 		std::string spin = std::to_string(spin_us);
 		std::string env = "VACCEL_PLUGINS=" + plugins;
 		const char *argv[] = {prog.c_str(), "-q", "-a", uri.c_str(),
-				      "--spin-us", spin.c_str(), nullptr};
-		char *envp[] = {env.data(), nullptr};
+				      spin_us < 0 ? nullptr : "--spin-us",
+				      spin.c_str(), nullptr};
+		std::string log = "VACCEL_LOG_LEVEL=";
+		if (const char *l = getenv("VACCEL_LOG_LEVEL"))
+			log += l;
+		char *envp[] = {env.data(), log.data(), nullptr};
 		posix_spawn(&pid_, prog.c_str(), &fa, nullptr, (char **)argv, envp);
 		posix_spawn_file_actions_destroy(&fa);
 		close(out[1]);

@@ -7,8 +7,8 @@
 // Bulk data is never copied into a message: requests are gathered from the
 // caller's buffers with sendmsg, replies are read straight into the caller's
 // output buffers. Configuration: VACCEL_RPC_TIMEOUT_MS (per call, default
-// 30000), VACCEL_RPC_SPIN_US (spin before sleeping on a reply, default 0:
-// measured on 2-vCPU VMs, spinning loses to sleeping; see docs/performance.md).
+// 30000), VACCEL_RPC_SPIN_US (spin up to this long before sleeping on a
+// reply, default 50, 0 turns it off; adaptive, see rpc::Stream).
 #include <vaccel.h>
 
 #include "rpc/net.hpp"
@@ -30,7 +30,7 @@ namespace {
 struct Config {
 	Address addr;
 	int timeout_ms = 30000;
-	int spin_us = 0;
+	int spin_us = 50;
 };
 
 // Per local session: its connection and the ids of its mirrors.
@@ -80,7 +80,7 @@ int rpc_init()
 		return VACCEL_EINVAL;
 	}
 	state.cfg.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 30000, 1, 86400000);
-	state.cfg.spin_us = env_int("VACCEL_RPC_SPIN_US", 0, 0, 1000000);
+	state.cfg.spin_us = env_int("VACCEL_RPC_SPIN_US", 50, 0, 1000000);
 	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us", uri,
 		     state.cfg.timeout_ms, state.cfg.spin_us);
 	return VACCEL_OK;

@@ -351,16 +351,47 @@ int Stream::writev_all(struct iovec *iov, int n)
 	return 0;
 }
 
+bool Stream::spin_now()
+{
+	if (!spin_us_)
+		return false;
+	if (skip_ > 0) {
+		--skip_;
+		return false;
+	}
+	return true;
+}
+
+void Stream::spun(bool hit)
+{
+	if (hit) {
+		misses_ = 0;
+		backoff_ = kMinBackoff;
+		return;
+	}
+	if (++misses_ < kMissesToBackOff)
+		return;
+	misses_ = 0;
+	skip_ = backoff_;
+	backoff_ = backoff_ * 2 > kMaxBackoff ? kMaxBackoff : backoff_ * 2;
+}
+
 int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 {
 	auto *p = static_cast<char *>(buf);
 	long long start = monotonic_ns();
+	// Spin for the first bytes only: once a message is arriving, the
+	// rest follows at once.
+	bool spinning = spin_now();
 	long long spin_until = start + (long long)spin_us_ * 1000LL;
 	long long deadline = start + (long long)timeout_ms_ * 1000000LL;
 	bool first = true;
 	while (n > 0) {
 		ssize_t r = recv(fd_.get(), p, n, MSG_DONTWAIT);
 		if (r > 0) {
+			if (first && spinning)
+				spun(true);
+			spinning = false;
 			p += r;
 			n -= (size_t)r;
 			if (first && idle_ok)
@@ -378,8 +409,12 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 		// No pause instruction in the loop: in a VM, pause loops trap
 		// to the hypervisor (pause-loop exiting) and cost more than the
 		// wake-up the spin is there to avoid.
-		if (spin_us_ && monotonic_ns() < spin_until)
-			continue;
+		if (spinning) {
+			if (monotonic_ns() < spin_until)
+				continue;
+			spinning = false;
+			spun(false);
+		}
 		if (int ret = wait(POLLIN, first && idle_ok ? 0 : deadline))
 			return ret;
 	}

@@ -63,8 +63,16 @@ int connect_to(const Address &a, int timeout_ms, Fd &out);
 int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 
 // A stream with a deadline per operation. Reads first spin on non-blocking
-// receives for spin_us (a remote call's cost is mostly the wake-up of a
-// sleeping reader), then sleep in poll() until the deadline.
+// receives for up to spin_us (a remote call's cost is mostly the wake-up of
+// a sleeping reader), then sleep in poll() until the deadline.
+//
+// Spinning adapts: it pays only when the peer answers within the spin, so
+// after kMissesToBackOff spins in a row that ended in sleep anyway (a long
+// operation, a peer busy elsewhere, more spinners than cores) the stream
+// sleeps straight away for the next backoff reads, a number that doubles
+// (16 up to 1024) while spinning keeps missing and resets on a hit. A long
+// operation thus costs one wake-up, not a wasted spin plus a wake-up, and
+// an idle peer costs no CPU.
 class Stream {
 public:
 	Stream() = default;
@@ -81,11 +89,21 @@ public:
 	// Read and drop @p n bytes.
 	int discard(size_t n);
 
+	// Reads left that will sleep without spinning (backing off).
+	int spin_skips() const { return skip_; }
+	static constexpr int kMissesToBackOff = 4;
+	static constexpr int kMinBackoff = 16, kMaxBackoff = 1024;
+
 private:
 	int wait(short events, long long deadline_ns);
+	bool spin_now();
+	void spun(bool hit);
 	Fd fd_;
 	int timeout_ms_ = 30000;
 	int spin_us_ = 0;
+	int misses_ = 0;  // spins in a row that ended in a sleep
+	int skip_ = 0;    // reads left that sleep without spinning
+	int backoff_ = kMinBackoff;
 };
 
 long long monotonic_ns();

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 #include <random>
+#include <thread>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/vm_sockets.h>
 
@@ -177,5 +179,65 @@ TEST(Wire, DecodeOpSurvivesRandomInput)
 					  b.data() + b.size());
 			ASSERT_LE(op.write_total, 1u << 16);
 		}
+	}
+}
+
+// Spinning backs off while the peer answers after the spin, and comes back
+// as soon as a spin is answered.
+TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
+{
+	int sv[2];
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	Stream s(Fd(sv[0]), 2000, 100);
+	Fd peer(sv[1]);
+	char c = 'x', got = 0;
+	auto late_byte = [&] {
+		std::thread t([&] {
+			usleep(5000); // well past the 100 us spin
+			ASSERT_EQ(write(peer.get(), &c, 1), 1);
+		});
+		EXPECT_EQ(s.read_exact(&got, 1), 0);
+		t.join();
+	};
+	for (int i = 0; i < Stream::kMissesToBackOff; ++i) {
+		EXPECT_EQ(s.spin_skips(), 0);
+		late_byte();
+	}
+	EXPECT_EQ(s.spin_skips(), Stream::kMinBackoff);
+	// Reads while backing off sleep at once; four more misses after it
+	// back off twice as long.
+	for (int i = 0; i < Stream::kMinBackoff; ++i)
+		late_byte();
+	EXPECT_EQ(s.spin_skips(), 0);
+	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
+		late_byte();
+	EXPECT_EQ(s.spin_skips(), 2 * Stream::kMinBackoff);
+	// Skip through the backoff with bytes already there, then one answered
+	// spin resets it: the next four misses back off the minimum again.
+	for (int i = 0; i < 2 * Stream::kMinBackoff + 1; ++i) {
+		ASSERT_EQ(write(peer.get(), &c, 1), 1);
+		EXPECT_EQ(s.read_exact(&got, 1), 0);
+	}
+	EXPECT_EQ(s.spin_skips(), 0);
+	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
+		late_byte();
+	EXPECT_EQ(s.spin_skips(), Stream::kMinBackoff);
+}
+
+TEST(Stream, NoSpinningWhenTurnedOff)
+{
+	int sv[2];
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	Stream s(Fd(sv[0]), 2000, 0);
+	Fd peer(sv[1]);
+	char c = 'x', got = 0;
+	for (int i = 0; i < 2 * Stream::kMissesToBackOff; ++i) {
+		std::thread t([&] {
+			usleep(1000);
+			ASSERT_EQ(write(peer.get(), &c, 1), 1);
+		});
+		EXPECT_EQ(s.read_exact(&got, 1), 0);
+		t.join();
+		EXPECT_EQ(s.spin_skips(), 0);
 	}
 }
