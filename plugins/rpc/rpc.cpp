@@ -473,25 +473,91 @@ int remote_resource(vaccel_session *sess, vaccel_resource *res,
 	return VACCEL_OK;
 }
 
-int rpc_torch_load(vaccel_session *sess, vaccel_resource *model)
+// A model load or unload: no tensors. @p on_reply reads what the reply
+// carries (a tf status), if anything.
+template <class OnReply>
+int model_call(vaccel_session *sess, vaccel_resource *model, uint32_t op,
+	       OnReply &&on_reply)
 {
 	std::shared_ptr<Remote> r;
 	int64_t rid = 0;
 	if (int ret = remote_resource(sess, model, r, rid))
 		return ret;
 	Writer w;
-	w.put<int64_t>(r->sid).put<uint32_t>(VACCEL_OP_TORCH_MODEL_LOAD)
-		.put<uint32_t>(0).put<int64_t>(rid);
+	w.put<int64_t>(r->sid).put<uint32_t>(op).put<uint32_t>(0).put<int64_t>(rid);
 	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
 	std::lock_guard lk(r->lock);
-	return exchange(*r, Msg::torch, iov, no_body);
+	return exchange(*r, Msg::model, iov, on_reply);
 }
 
-int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
-		  const vaccel_torch_buffer *, vaccel_torch_tensor *const *in,
-		  int nr_in, vaccel_torch_tensor **out, int nr_out)
+// A tf status at the end of a reply: u32 code, u32 length, the text, padded.
+int read_status(Stream &s, size_t len, size_t &used, uint32_t &code,
+		std::string &text)
 {
-	if (nr_in > (int)kMaxTensors || nr_out > (int)kMaxTensors)
+	uint32_t n = 0;
+	if (used + 8 > len || s.read_exact(&code, 4) || s.read_exact(&n, 4) ||
+	    n > kMaxStatusMessage || used + 8 + padded(n) > len)
+		return VACCEL_EBACKEND;
+	text.resize(n);
+	if ((n && s.read_exact(text.data(), n)) || s.discard(padded(n) - n))
+		return VACCEL_ESESS;
+	used += 8 + padded(n);
+	return VACCEL_OK;
+}
+
+int tf_status_reply(Stream &s, size_t len, vaccel_tf_status *status)
+{
+	size_t used = 0;
+	uint32_t code = 0;
+	std::string text;
+	if (int ret = read_status(s, len, used, code, text))
+		return ret;
+	if (used != len)
+		return VACCEL_EBACKEND;
+	if (status) {
+		vaccel_tf_status_release(status);
+		vaccel_tf_status_init(status, (uint8_t)code, text.c_str());
+	}
+	return VACCEL_OK;
+}
+
+int alloc(vaccel_torch_tensor **t, const TensorDesc &d)
+{
+	return vaccel_torch_tensor_allocate(t, (int64_t)d.dims.size(), d.dims.data(),
+					    (vaccel_torch_data_type)d.dtype, d.size);
+}
+int alloc(vaccel_tf_tensor **t, const TensorDesc &d)
+{
+	return vaccel_tf_tensor_allocate(t, (int)d.dims.size(), d.dims.data(),
+					 (vaccel_tf_data_type)d.dtype, d.size);
+}
+int alloc(vaccel_tflite_tensor **t, const TensorDesc &d)
+{
+	std::vector<int32_t> dims;
+	for (int64_t x : d.dims) {
+		if (x > INT32_MAX)
+			return VACCEL_EBACKEND;
+		dims.push_back((int32_t)x);
+	}
+	return vaccel_tflite_tensor_allocate(t, (int)dims.size(), dims.data(),
+					     (vaccel_tflite_data_type)d.dtype, d.size);
+}
+void del(vaccel_torch_tensor *t) { vaccel_torch_tensor_delete(t); }
+void del(vaccel_tf_tensor *t) { vaccel_tf_tensor_delete(t); }
+void del(vaccel_tflite_tensor *t) { vaccel_tflite_tensor_delete(t); }
+
+// A model run of any framework: @p in's descriptors, @p nodes (tf only:
+// nr_in input nodes then nr_out output nodes)
+// and data go out gathered from the caller's tensors; the outputs come back
+// into tensors allocated here, their bytes read straight into them; a tf or
+// tflite status follows them (@p on_status).
+template <class Tensor, class OnStatus>
+int model_run(vaccel_session *sess, vaccel_resource *model, uint32_t op,
+	      const std::vector<NodeDesc> *nodes, Tensor *const *in, int nr_in,
+	      Tensor **out, int nr_out, OnStatus &&on_status)
+{
+	if (nr_in < 0 || nr_out < 0 || nr_in > (int)kMaxTensors ||
+	    nr_out > (int)kMaxTensors || (nr_in && !in) || (nr_out && !out))
 		return VACCEL_EINVAL;
 	std::shared_ptr<Remote> r;
 	int64_t rid = 0;
@@ -499,16 +565,20 @@ int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
 		return ret;
 	std::vector<TensorDesc> descs(nr_in);
 	for (int i = 0; i < nr_in; ++i) {
-		if (in[i]->nr_dims < 0 || in[i]->nr_dims > (int64_t)kMaxDims)
+		if (!in[i] || in[i]->nr_dims < 0 || in[i]->nr_dims > (int64_t)kMaxDims ||
+		    (in[i]->nr_dims && !in[i]->dims) || (in[i]->size && !in[i]->data))
 			return VACCEL_EINVAL;
 		descs[i].dtype = (uint32_t)in[i]->data_type;
 		descs[i].dims.assign(in[i]->dims, in[i]->dims + in[i]->nr_dims);
 		descs[i].size = in[i]->size;
 	}
 	Writer w;
-	w.put<int64_t>(r->sid).put<uint32_t>(VACCEL_OP_TORCH_MODEL_RUN)
-		.put<uint32_t>(0).put<int64_t>(rid)
+	w.put<int64_t>(r->sid).put<uint32_t>(op).put<uint32_t>(0).put<int64_t>(rid)
 		.put<uint32_t>((uint32_t)nr_in).put<uint32_t>((uint32_t)nr_out);
+	if (nodes) { // inputs' then outputs', each list padded
+		encode_nodes(w, {nodes->begin(), nodes->begin() + nr_in});
+		encode_nodes(w, {nodes->begin() + nr_in, nodes->end()});
+	}
 	encode_tensor_descs(w, descs);
 	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
 	for (int i = 0; i < nr_in; ++i) {
@@ -520,10 +590,9 @@ int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
 	for (int i = 0; i < nr_out; ++i)
 		out[i] = nullptr;
 	std::lock_guard lk(r->lock);
-	int ret = exchange(*r, Msg::torch, iov, [&](Stream &s, size_t len) -> int {
+	int ret = exchange(*r, Msg::model, iov, [&](Stream &s, size_t len) -> int {
 		// Descriptors first, then each output's data read straight
 		// into the tensor allocated for it.
-		std::vector<uint8_t> head;
 		uint32_t n = 0, zero = 0;
 		if (len < 8 || s.read_exact(&n, 4) || s.read_exact(&zero, 4) ||
 		    n != (uint32_t)nr_out)
@@ -540,6 +609,9 @@ int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
 			if (used > len || (nd && s.read_exact(d.dims.data(), 8 * nd)) ||
 			    s.read_exact(&d.size, 8))
 				return VACCEL_EBACKEND;
+			for (int64_t x : d.dims)
+				if (x < 0)
+					return VACCEL_EBACKEND;
 		}
 		if (s.discard(padded(used) - used))
 			return VACCEL_EBACKEND;
@@ -547,24 +619,118 @@ int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
 		for (uint32_t i = 0; i < n; ++i) {
 			if (used + padded(o[i].size) > len)
 				return VACCEL_EBACKEND;
-			if (vaccel_torch_tensor_allocate(
-				    &out[i], (int64_t)o[i].dims.size(), o[i].dims.data(),
-				    (vaccel_torch_data_type)o[i].dtype, o[i].size))
-				return VACCEL_ENOMEM;
+			if (int a = alloc(&out[i], o[i]))
+				return a;
 			if ((o[i].size && s.read_exact(out[i]->data, o[i].size)) ||
 			    s.discard(padded(o[i].size) - o[i].size))
 				return VACCEL_ESESS;
 			used += padded(o[i].size);
 		}
+		if (int st = on_status(s, len, used))
+			return st;
 		return used == len ? 0 : VACCEL_EBACKEND;
 	});
 	if (ret)
 		for (int i = 0; i < nr_out; ++i)
 			if (out[i]) {
-				vaccel_torch_tensor_delete(out[i]);
+				del(out[i]);
 				out[i] = nullptr;
 			}
 	return ret;
+}
+
+int no_status(Stream &, size_t, size_t &) { return VACCEL_OK; }
+
+int rpc_torch_load(vaccel_session *sess, vaccel_resource *model)
+{
+	return model_call(sess, model, VACCEL_OP_TORCH_MODEL_LOAD, no_body);
+}
+
+int rpc_torch_run(vaccel_session *sess, vaccel_resource *model,
+		  const vaccel_torch_buffer *, vaccel_torch_tensor *const *in,
+		  int nr_in, vaccel_torch_tensor **out, int nr_out)
+{
+	return model_run(sess, model, VACCEL_OP_TORCH_MODEL_RUN, nullptr, in,
+			 nr_in, out, nr_out, no_status);
+}
+
+// --- tf, tflite ------------------------------------------------------------
+
+int rpc_tf_load(vaccel_session *sess, vaccel_resource *model,
+		vaccel_tf_status *status)
+{
+	return model_call(sess, model, VACCEL_OP_TF_MODEL_LOAD,
+			  [status](Stream &s, size_t len) {
+				  return tf_status_reply(s, len, status);
+			  });
+}
+
+int rpc_tf_unload(vaccel_session *sess, vaccel_resource *model,
+		  vaccel_tf_status *status)
+{
+	return model_call(sess, model, VACCEL_OP_TF_MODEL_UNLOAD,
+			  [status](Stream &s, size_t len) {
+				  return tf_status_reply(s, len, status);
+			  });
+}
+
+int rpc_tf_run(vaccel_session *sess, vaccel_resource *model,
+	       const vaccel_tf_buffer *, const vaccel_tf_node *in_nodes,
+	       vaccel_tf_tensor *const *in, int nr_in,
+	       const vaccel_tf_node *out_nodes, vaccel_tf_tensor **out,
+	       int nr_out, vaccel_tf_status *status)
+{
+	if (nr_in < 0 || nr_out < 0 || nr_in > (int)kMaxTensors ||
+	    nr_out > (int)kMaxTensors || (nr_in && !in_nodes) ||
+	    (nr_out && !out_nodes))
+		return VACCEL_EINVAL;
+	std::vector<NodeDesc> nodes;
+	for (int i = 0; i < nr_in + nr_out; ++i) {
+		const vaccel_tf_node &n = i < nr_in ? in_nodes[i] : out_nodes[i - nr_in];
+		size_t len = n.name ? strnlen(n.name, kMaxName + 1) : 0;
+		if (len > kMaxName) {
+			vaccel_error("[rpc] tf node name longer than %u bytes", kMaxName);
+			return VACCEL_EINVAL;
+		}
+		nodes.push_back(NodeDesc{n.id, std::string(n.name ? n.name : "", len)});
+	}
+	return model_run(sess, model, VACCEL_OP_TF_MODEL_RUN, &nodes, in, nr_in,
+			 out, nr_out, [status](Stream &s, size_t len, size_t &used) {
+				 uint32_t code = 0;
+				 std::string text;
+				 int ret = read_status(s, len, used, code, text);
+				 if (!ret && status) {
+					 vaccel_tf_status_release(status);
+					 vaccel_tf_status_init(status, (uint8_t)code,
+							       text.c_str());
+				 }
+				 return ret;
+			 });
+}
+
+int rpc_tflite_load(vaccel_session *sess, vaccel_resource *model)
+{
+	return model_call(sess, model, VACCEL_OP_TFLITE_MODEL_LOAD, no_body);
+}
+
+int rpc_tflite_unload(vaccel_session *sess, vaccel_resource *model)
+{
+	return model_call(sess, model, VACCEL_OP_TFLITE_MODEL_UNLOAD, no_body);
+}
+
+int rpc_tflite_run(vaccel_session *sess, vaccel_resource *model,
+		   vaccel_tflite_tensor *const *in, int nr_in,
+		   vaccel_tflite_tensor **out, int nr_out, uint8_t *status)
+{
+	return model_run(sess, model, VACCEL_OP_TFLITE_MODEL_RUN, nullptr, in,
+			 nr_in, out, nr_out, [status](Stream &s, size_t len, size_t &used) {
+				 uint32_t code = 0;
+				 std::string text;
+				 int ret = read_status(s, len, used, code, text);
+				 if (!ret && status)
+					 *status = (uint8_t)code;
+				 return ret;
+			 });
 }
 
 // --- resources -----------------------------------------------------------
@@ -677,6 +843,12 @@ const vaccel_plugin_ops rpc_ops = [] {
 	o.opencv = rpc_opencv;
 	o.torch_model_load = rpc_torch_load;
 	o.torch_model_run = rpc_torch_run;
+	o.tf_model_load = rpc_tf_load;
+	o.tf_model_unload = rpc_tf_unload;
+	o.tf_model_run = rpc_tf_run;
+	o.tflite_model_load = rpc_tflite_load;
+	o.tflite_model_unload = rpc_tflite_unload;
+	o.tflite_model_run = rpc_tflite_run;
 	return o;
 }();
 

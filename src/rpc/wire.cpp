@@ -104,7 +104,53 @@ bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out)
 	return r.ok();
 }
 
-int decode_torch(const uint8_t *body, size_t len, TorchRequest &out)
+bool is_model_run(uint32_t op)
+{
+	return op == VACCEL_OP_TORCH_MODEL_RUN || op == VACCEL_OP_TF_MODEL_RUN ||
+	       op == VACCEL_OP_TFLITE_MODEL_RUN;
+}
+
+bool is_model_op(uint32_t op)
+{
+	switch (op) {
+	case VACCEL_OP_TORCH_MODEL_LOAD:
+	case VACCEL_OP_TF_MODEL_LOAD:
+	case VACCEL_OP_TF_MODEL_UNLOAD:
+	case VACCEL_OP_TFLITE_MODEL_LOAD:
+	case VACCEL_OP_TFLITE_MODEL_UNLOAD:
+		return true;
+	default:
+		return is_model_run(op);
+	}
+}
+
+void encode_nodes(Writer &w, const std::vector<NodeDesc> &nodes)
+{
+	for (auto &n : nodes) {
+		w.put<int32_t>(n.id).put<uint32_t>((uint32_t)n.name.size());
+		w.bytes(n.name.data(), n.name.size());
+	}
+	w.pad();
+}
+
+bool decode_nodes(Reader &r, uint32_t n, std::vector<NodeDesc> &out)
+{
+	if (n > kMaxTensors)
+		return false;
+	out.resize(n);
+	for (auto &d : out) {
+		uint32_t len = 0;
+		if (!r.get(d.id) || !r.get(len) || len > kMaxName || len > r.left())
+			return false;
+		const uint8_t *p = r.take(len);
+		if (std::memchr(p, 0, len))
+			return false;
+		d.name.assign((const char *)p, len);
+	}
+	return r.skip_pad();
+}
+
+int decode_model(const uint8_t *body, size_t len, ModelRequest &out)
 {
 	Reader r(body, len);
 	uint32_t reserved = 0, nr_in = 0;
@@ -112,14 +158,18 @@ int decode_torch(const uint8_t *body, size_t len, TorchRequest &out)
 	r.get(out.op);
 	r.get(reserved);
 	r.get(out.resource);
-	if (!r.ok())
+	if (!r.ok() || !is_model_op(out.op))
 		return VACCEL_EINVAL;
-	if (out.op == VACCEL_OP_TORCH_MODEL_LOAD)
+	if (!is_model_run(out.op))
 		return r.left() == 0 ? VACCEL_OK : VACCEL_EINVAL;
-	if (out.op != VACCEL_OP_TORCH_MODEL_RUN)
+	if (!r.get(nr_in) || !r.get(out.nr_out) || nr_in > kMaxTensors ||
+	    out.nr_out > kMaxTensors)
 		return VACCEL_EINVAL;
-	if (!r.get(nr_in) || !r.get(out.nr_out) || out.nr_out > kMaxTensors ||
-	    !decode_tensors(r, nr_in, out.in))
+	if (out.op == VACCEL_OP_TF_MODEL_RUN &&
+	    (!decode_nodes(r, nr_in, out.in_nodes) ||
+	     !decode_nodes(r, out.nr_out, out.out_nodes)))
+		return VACCEL_EINVAL;
+	if (!decode_tensors(r, nr_in, out.in))
 		return VACCEL_EINVAL;
 	return r.left() == 0 ? VACCEL_OK : VACCEL_EINVAL;
 }

@@ -34,7 +34,7 @@ enum class Msg : uint16_t {
 	resource_register = 6,
 	resource_unregister = 7,
 	op = 8,
-	torch = 9,
+	model = 9, // torch, tf and tflite model operations
 };
 
 struct Header {
@@ -167,8 +167,10 @@ struct OpRequest {
 
 constexpr uint32_t kMaxTensors = 64;
 constexpr uint32_t kMaxDims = 8;
+constexpr uint32_t kMaxStatusMessage = 4096; // tf status text, bytes
 
-// A tensor as it crosses the wire (torch model runs): its data in place.
+// A tensor as it crosses the wire (model runs): its data in place. tflite's
+// 32-bit dims travel as 64-bit ones.
 struct TensorDesc {
 	uint32_t dtype = 0;
 	std::vector<int64_t> dims;
@@ -176,14 +178,29 @@ struct TensorDesc {
 	const uint8_t *data = nullptr;
 };
 
-// A TORCH request: model load (no tensors) or run.
-struct TorchRequest {
+// A TensorFlow graph node (tf model runs): name and output index.
+struct NodeDesc {
+	int32_t id = 0;
+	std::string name;
+};
+
+// A MODEL request: a torch, tf or tflite model load or unload (no
+// tensors), or run (tensors; tf runs also name their nodes).
+struct ModelRequest {
 	int64_t session = 0;
 	uint32_t op = 0;
 	int64_t resource = 0;
 	uint32_t nr_out = 0;
+	std::vector<NodeDesc> in_nodes, out_nodes; // tf runs only
 	std::vector<TensorDesc> in;
 };
+
+bool is_model_op(uint32_t op);
+bool is_model_run(uint32_t op);
+
+// Nodes: i32 id, u32 name length (0..255, no NUL), the name; then padding.
+void encode_nodes(Writer &w, const std::vector<NodeDesc> &nodes);
+bool decode_nodes(Reader &r, uint32_t n, std::vector<NodeDesc> &out);
 
 // Encode tensor descriptors then their data, as both directions use them.
 void encode_tensor_descs(Writer &w, const std::vector<TensorDesc> &t);
@@ -191,7 +208,7 @@ void encode_tensor_descs(Writer &w, const std::vector<TensorDesc> &t);
 // Decode @p n tensor descriptors and their data from @p r.
 bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out);
 
-int decode_torch(const uint8_t *body, size_t len, TorchRequest &out);
+int decode_model(const uint8_t *body, size_t len, ModelRequest &out);
 
 // Decode the body of an OP request. Returns 0 or a VACCEL_E* code; never
 // reads outside [body, body + len). @p max_write bounds what the agent will

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target: the agent's decoders of OP and TORCH bodies, the part of the wire
+// libFuzzer target: the agent's decoders of OP and MODEL bodies, the part of the wire
 // that walks guest-controlled sizes. Anything it accepts must lie inside the
 // buffer and within the output budget.
 #include "rpc/wire.hpp"
@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	auto *body = static_cast<uint8_t *>(malloc(size ? size : 1));
 	if (size)
 		memcpy(body, data, size);
-	vaccel::rpc::TorchRequest t;
-	if (vaccel::rpc::decode_torch(body, size, t) == 0)
+	vaccel::rpc::ModelRequest t;
+	if (vaccel::rpc::decode_model(body, size, t) == 0)
 		for (auto &d : t.in)
 			if (d.data + d.size > body + size || d.dims.size() > 8)
 				abort();

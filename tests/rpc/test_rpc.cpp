@@ -142,6 +142,51 @@ std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
 		put(o->data, o->size);
 		vaccel_torch_tensor_delete(o);
 	}
+
+	// tf and tflite: nodes, tensors and statuses cross too.
+	vaccel_tf_status st{};
+	rc(vaccel_tf_model_load(s, &model, &st));
+	put(&st.code, 1);
+	if (st.message)
+		put(st.message, strlen(st.message));
+	vaccel_tf_status_release(&st);
+	vaccel_tf_node tin[2] = {{(char *)"serving_default_input", 0},
+				 {(char *)"extra", 3}};
+	vaccel_tf_node tout[1] = {{(char *)"StatefulPartitionedCall", 1}};
+	int64_t td[2] = {2, 3};
+	vaccel_tf_tensor tt1{t1, sizeof t1, false, 2, td, VACCEL_TF_FLOAT};
+	vaccel_tf_tensor tt2{t2, sizeof t2, false, 1, d2, VACCEL_TF_INT64};
+	vaccel_tf_tensor *tins[2] = {&tt1, &tt2}, *touts[1] = {};
+	rc(vaccel_tf_model_run(s, &model, nullptr, tin, tins, 2, tout, touts, 1, &st));
+	put(&st.code, 1);
+	if (st.message)
+		put(st.message, strlen(st.message));
+	vaccel_tf_status_release(&st);
+	for (auto *o : touts) {
+		if (!o)
+			continue;
+		put(&o->data_type, sizeof o->data_type);
+		put(o->dims, (size_t)o->nr_dims * 8);
+		put(o->data, o->size);
+		vaccel_tf_tensor_delete(o);
+	}
+	rc(vaccel_tf_model_unload(s, &model, nullptr));
+	rc(vaccel_tflite_model_load(s, &model));
+	int32_t ld[2] = {3, 2};
+	vaccel_tflite_tensor lt{t1, sizeof t1, false, 2, ld, VACCEL_TFLITE_FLOAT32};
+	vaccel_tflite_tensor *lins[1] = {&lt}, *louts[2] = {};
+	uint8_t lst = 77;
+	rc(vaccel_tflite_model_run(s, &model, lins, 1, louts, 2, &lst));
+	put(&lst, 1);
+	for (auto *o : louts) {
+		if (!o)
+			continue;
+		put(&o->data_type, sizeof o->data_type);
+		put(o->dims, (size_t)o->nr_dims * 4);
+		put(o->data, o->size);
+		vaccel_tflite_tensor_delete(o);
+	}
+	rc(vaccel_tflite_model_unload(s, &model));
 	rc(vaccel_resource_release(&model));
 	return rec;
 }
@@ -173,7 +218,7 @@ TEST_F(Remote, SameBytesLocallyAndOverUnixAndTcp)
 		EXPECT_GT(s.remote_id, 0);
 		ASSERT_EQ(vaccel_session_release(&s), VACCEL_OK);
 		EXPECT_EQ(remote.size(), local.size());
-		EXPECT_TRUE(remote == local) << "differs over " << agent.addr(i);
+		EXPECT_TRUE(remote == local) << "differs over " << agent.addr(i) << agent.log();
 		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
 	}
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
@@ -196,6 +241,26 @@ TEST_F(Remote, TensorsThatLieAboutTheirSizeAreRefused)
 	EXPECT_EQ(vaccel_torch_model_run(&s, &model, nullptr, ins, 1, outs, 1),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(outs[0], nullptr);
+	// The same lies in tf and tflite tensors, and an unknown dtype.
+	vaccel_tf_node node{(char *)"x", 0};
+	vaccel_tf_tensor tin{data, sizeof data, false, 2, dims, VACCEL_TF_FLOAT};
+	vaccel_tf_tensor *tins[1] = {&tin}, *touts[1] = {};
+	EXPECT_EQ(vaccel_tf_model_run(&s, &model, nullptr, &node, tins, 1, &node,
+				      touts, 1, nullptr),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(touts[0], nullptr);
+	int32_t ldims[2] = {2, 2};
+	vaccel_tflite_tensor lin{data, sizeof data, false, 2, ldims, VACCEL_TFLITE_FLOAT32};
+	vaccel_tflite_tensor *lins[1] = {&lin}, *louts[1] = {};
+	EXPECT_EQ(vaccel_tflite_model_run(&s, &model, lins, 1, louts, 1, nullptr),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(louts[0], nullptr);
+	int32_t bad_type = 99;
+	std::memcpy(&lin.data_type, &bad_type, sizeof bad_type);
+	ldims[1] = 1;
+	lin.size = 2 * 4;
+	EXPECT_EQ(vaccel_tflite_model_run(&s, &model, lins, 1, louts, 1, nullptr),
+		  VACCEL_EINVAL);
 	// A model that was never registered through this session.
 	vaccel_resource other{};
 	ASSERT_EQ(vaccel_resource_init(&other, testlib.c_str(), VACCEL_RESOURCE_MODEL),
