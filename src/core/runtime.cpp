@@ -136,12 +136,19 @@ int open_shared(const char *spec, Plugin &p, const vaccel_plugin_desc *&desc)
 #endif
 }
 
+// Set once the runtime exists: a program that links libvaccel but never
+// calls it creates nothing, and its exit does no work for vAccel.
+std::atomic<Runtime *> the_runtime{nullptr};
+
 void exit_cleanup()
 {
+	Runtime *rt = the_runtime.load(std::memory_order_acquire);
+	if (!rt)
+		return;
 	const char *v = getenv("VACCEL_CLEANUP_ENABLED");
 	if (v && strcmp(v, "0") == 0)
 		return;
-	Runtime::get().cleanup(true);
+	rt->cleanup(true);
 }
 
 } // namespace
@@ -150,7 +157,11 @@ Runtime &Runtime::get() noexcept
 {
 	// Never destroyed: plugins' destructors and atexit handlers may still
 	// call into the API while the process exits.
-	static Runtime *rt = new Runtime();
+	static Runtime *rt = [] {
+		auto *r = new Runtime();
+		the_runtime.store(r, std::memory_order_release);
+		return r;
+	}();
 	return *rt;
 }
 
