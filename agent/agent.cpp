@@ -52,6 +52,7 @@ struct Options {
 	uint64_t cache_bytes = 1ull << 30;
 	int timeout_ms = 30000;
 	int spin_us = 50;
+	int spin_max_us = 500;
 	bool quiet = false;
 };
 Options opt;
@@ -207,7 +208,10 @@ void Connection::serve()
 	active_connections++;
 	for (;;) {
 		uint8_t hb[kHeaderSize];
-		s_.set_spin(active_connections.load() <= nr_cpus ? opt.spin_us : 0);
+		if (active_connections.load() <= nr_cpus)
+			s_.set_spin(opt.spin_us, opt.spin_max_us);
+		else
+			s_.set_spin(0, 0);
 		if (s_.read_exact(hb, kHeaderSize, true))
 			break;
 		Header h = decode_header(hb);
@@ -838,6 +842,8 @@ void usage(FILE *out)
 		"      --timeout-ms MS      to finish a frame once started (default 30000)\n"
 		"      --spin-us US         spin up to US before sleeping for a request\n"
 		"                           (default 50, adaptive; 0: never)\n"
+		"      --spin-max-us US     spin up to US when requests come steadily\n"
+		"                           later than --spin-us (default 500)\n"
 		"  -q, --quiet              no connection log lines\n"
 		"  -h, --help               this text\n\n"
 		"Each listener prints 'listening on URI' on stdout once ready.\n"
@@ -859,7 +865,7 @@ bool parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t &v)
 int parse_options(int argc, char **argv)
 {
 	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
-	       MAX_CONN, CACHE, TIMEOUT, SPIN };
+	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX };
 	static const option longs[] = {
 		{"address", required_argument, nullptr, 'a'},
 		{"exec-dir", required_argument, nullptr, EXEC_DIR},
@@ -872,6 +878,7 @@ int parse_options(int argc, char **argv)
 		{"cache-bytes", required_argument, nullptr, CACHE},
 		{"timeout-ms", required_argument, nullptr, TIMEOUT},
 		{"spin-us", required_argument, nullptr, SPIN},
+		{"spin-max-us", required_argument, nullptr, SPIN_MAX},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
 		{nullptr, 0, nullptr, 0}};
@@ -940,6 +947,11 @@ int parse_options(int argc, char **argv)
 			if (!num(0, 1000000))
 				return 2;
 			opt.spin_us = (int)v;
+			break;
+		case SPIN_MAX:
+			if (!num(0, 1000000))
+				return 2;
+			opt.spin_max_us = (int)v;
 			break;
 		case 'q':
 			opt.quiet = true;
@@ -1056,7 +1068,7 @@ int main(int argc, char **argv)
 					   sizeof one);
 			}
 			auto conn = std::make_shared<Connection>(
-				next_id++, Stream(std::move(c), opt.timeout_ms, opt.spin_us),
+				next_id++, Stream(std::move(c), opt.timeout_ms, opt.spin_us, opt.spin_max_us),
 				bound_addrs[i - 1].uri());
 			auto done = std::make_shared<std::atomic<bool>>(false);
 			std::thread t([conn, done] {

@@ -8,7 +8,9 @@
 // caller's buffers with sendmsg, replies are read straight into the caller's
 // output buffers. Configuration: VACCEL_RPC_TIMEOUT_MS (per call, default
 // 30000), VACCEL_RPC_SPIN_US (spin up to this long before sleeping on a
-// reply, default 50, 0 turns it off; adaptive, see rpc::Stream).
+// reply, default 50, 0 turns it off; adaptive, see rpc::Stream),
+// VACCEL_RPC_SPIN_MAX_US (the longest spin for replies that come steadily
+// later than that, default 500; 0: never longer than VACCEL_RPC_SPIN_US).
 #include <vaccel.h>
 
 #include "rpc/net.hpp"
@@ -31,6 +33,7 @@ struct Config {
 	Address addr;
 	int timeout_ms = 30000;
 	int spin_us = 50;
+	int spin_max_us = 500;
 };
 
 // Per local session: its connection and the ids of its mirrors.
@@ -81,8 +84,10 @@ int rpc_init()
 	}
 	state.cfg.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 30000, 1, 86400000);
 	state.cfg.spin_us = env_int("VACCEL_RPC_SPIN_US", 50, 0, 1000000);
-	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us", uri,
-		     state.cfg.timeout_ms, state.cfg.spin_us);
+	state.cfg.spin_max_us = env_int("VACCEL_RPC_SPIN_MAX_US", 500, 0, 1000000);
+	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us (up to %d us "
+		     "for steady replies)", uri, state.cfg.timeout_ms,
+		     state.cfg.spin_us, state.cfg.spin_max_us);
 	return VACCEL_OK;
 }
 
@@ -167,7 +172,8 @@ int connect_remote(Remote &r, vaccel_session *sess)
 			     state.cfg.addr.uri().c_str(), strerror(ret));
 		return ret == VACCEL_ETIMEDOUT ? ret : VACCEL_ESESS;
 	}
-	r.stream = Stream(std::move(fd), state.cfg.timeout_ms, state.cfg.spin_us);
+	r.stream = Stream(std::move(fd), state.cfg.timeout_ms, state.cfg.spin_us,
+			  state.cfg.spin_max_us);
 	Writer w;
 	w.put<uint32_t>(kVersion).put<uint32_t>(kVersion);
 	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};

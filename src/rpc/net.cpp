@@ -289,8 +289,9 @@ int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound)
 	return 0;
 }
 
-Stream::Stream(Fd fd, int timeout_ms, int spin_us)
-	: fd_(std::move(fd)), timeout_ms_(timeout_ms), spin_us_(spin_us)
+Stream::Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us)
+	: fd_(std::move(fd)), timeout_ms_(timeout_ms), spin_us_(spin_us),
+	  spin_max_us_(spin_max_us)
 {
 	set_nonblock(fd_.get());
 }
@@ -351,6 +352,23 @@ int Stream::writev_all(struct iovec *iov, int n)
 	return 0;
 }
 
+long long Stream::spin_budget_ns() const
+{
+	if (!spin_us_ || skip_ > 0)
+		return 0;
+	long long base = (long long)spin_us_ * 1000;
+	long long fit = wait_avg_ns_ + 2 * wait_dev_ns_;
+	return fit > base && fit <= (long long)spin_max_us_ * 1000 ? fit : base;
+}
+
+// Moving averages with weight 1/8, as TCP keeps its round-trip time.
+void Stream::waited(long long ns)
+{
+	long long err = ns - wait_avg_ns_;
+	wait_avg_ns_ += err / 8;
+	wait_dev_ns_ += ((err < 0 ? -err : err) - wait_dev_ns_) / 8;
+}
+
 bool Stream::spin_now()
 {
 	if (!spin_us_)
@@ -382,15 +400,19 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 	long long start = monotonic_ns();
 	// Spin for the first bytes only: once a message is arriving, the
 	// rest follows at once.
+	long long budget = spin_budget_ns();
 	bool spinning = spin_now();
-	long long spin_until = start + (long long)spin_us_ * 1000LL;
+	long long spin_until = start + budget;
 	long long deadline = start + (long long)timeout_ms_ * 1000000LL;
 	bool first = true;
 	while (n > 0) {
 		ssize_t r = recv(fd_.get(), p, n, MSG_DONTWAIT);
 		if (r > 0) {
-			if (first && spinning)
-				spun(true);
+			if (first) {
+				if (spinning)
+					spun(true);
+				waited(monotonic_ns() - start);
+			}
 			spinning = false;
 			p += r;
 			n -= (size_t)r;

@@ -73,14 +73,25 @@ int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 // (16 up to 1024) while spinning keeps missing and resets on a hit. A long
 // operation thus costs one wake-up, not a wasted spin plus a wake-up, and
 // an idle peer costs no CPU.
+//
+// The spin also stretches to fit: the stream keeps a moving average and
+// mean deviation of how long its reads waited for their first byte, and
+// when nearly all waits (average + 2 deviations) would end within
+// spin_max_us, it spins that long instead of spin_us. A peer that answers
+// in a steady 200 us (a model run) is then awaited spinning rather than
+// asleep, when spin_max_us allows it; a longer or erratic one is not.
 class Stream {
 public:
 	Stream() = default;
-	Stream(Fd fd, int timeout_ms, int spin_us);
+	Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us = 0);
 	bool open() const { return bool(fd_); }
 	void close() { fd_.reset(); }
 	int fd() const { return fd_.get(); }
-	void set_spin(int us) { spin_us_ = us; }
+	void set_spin(int us, int max_us)
+	{
+		spin_us_ = us;
+		spin_max_us_ = max_us;
+	}
 	// Write all of @p iov. Returns 0, VACCEL_ETIMEDOUT or VACCEL_ESESS.
 	int writev_all(struct iovec *iov, int n);
 	// Read exactly @p n bytes. @p idle_ok: wait without deadline for the
@@ -91,6 +102,8 @@ public:
 
 	// Reads left that will sleep without spinning (backing off).
 	int spin_skips() const { return skip_; }
+	// How long the next read would spin, in nanoseconds (0: it sleeps).
+	long long spin_budget_ns() const;
 	static constexpr int kMissesToBackOff = 4;
 	static constexpr int kMinBackoff = 16, kMaxBackoff = 1024;
 
@@ -98,9 +111,13 @@ private:
 	int wait(short events, long long deadline_ns);
 	bool spin_now();
 	void spun(bool hit);
+	void waited(long long ns);
 	Fd fd_;
 	int timeout_ms_ = 30000;
 	int spin_us_ = 0;
+	int spin_max_us_ = 0;
+	long long wait_avg_ns_ = 0; // moving average of waits for a first byte
+	long long wait_dev_ns_ = 0; // and their mean deviation
 	int misses_ = 0;  // spins in a row that ended in a sleep
 	int skip_ = 0;    // reads left that sleep without spinning
 	int backoff_ = kMinBackoff;

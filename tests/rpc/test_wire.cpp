@@ -182,62 +182,93 @@ TEST(Wire, DecodeOpSurvivesRandomInput)
 	}
 }
 
+// A stream on one end of a socket pair; the test writes the other end.
+struct StreamPair {
+	Stream s;
+	Fd peer;
+	StreamPair(int spin_us, int spin_max_us = 0)
+	{
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			abort();
+		s = Stream(Fd(sv[0]), 5000, spin_us, spin_max_us);
+		peer = Fd(sv[1]);
+	}
+	// One byte the peer sends @p delay_us after the read starts (0: sent
+	// before it), read.
+	void byte(int delay_us)
+	{
+		char c = 'x', got = 0;
+		std::thread t;
+		if (delay_us)
+			t = std::thread([&] {
+				usleep(delay_us);
+				ASSERT_EQ(write(peer.get(), &c, 1), 1);
+			});
+		else
+			ASSERT_EQ(write(peer.get(), &c, 1), 1);
+		EXPECT_EQ(s.read_exact(&got, 1), 0);
+		if (t.joinable())
+			t.join();
+		EXPECT_EQ(got, 'x');
+	}
+};
+
 // Spinning backs off while the peer answers after the spin, and comes back
 // as soon as a spin is answered.
 TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
 {
-	int sv[2];
-	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	Stream s(Fd(sv[0]), 2000, 100);
-	Fd peer(sv[1]);
-	char c = 'x', got = 0;
-	auto late_byte = [&] {
-		std::thread t([&] {
-			usleep(5000); // well past the 100 us spin
-			ASSERT_EQ(write(peer.get(), &c, 1), 1);
-		});
-		EXPECT_EQ(s.read_exact(&got, 1), 0);
-		t.join();
-	};
+	StreamPair p(100);
+	const int late = 5000; // well past the 100 us spin
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i) {
-		EXPECT_EQ(s.spin_skips(), 0);
-		late_byte();
+		EXPECT_EQ(p.s.spin_skips(), 0);
+		p.byte(late);
 	}
-	EXPECT_EQ(s.spin_skips(), Stream::kMinBackoff);
+	EXPECT_EQ(p.s.spin_skips(), Stream::kMinBackoff);
 	// Reads while backing off sleep at once; four more misses after it
 	// back off twice as long.
 	for (int i = 0; i < Stream::kMinBackoff; ++i)
-		late_byte();
-	EXPECT_EQ(s.spin_skips(), 0);
+		p.byte(late);
+	EXPECT_EQ(p.s.spin_skips(), 0);
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
-		late_byte();
-	EXPECT_EQ(s.spin_skips(), 2 * Stream::kMinBackoff);
+		p.byte(late);
+	EXPECT_EQ(p.s.spin_skips(), 2 * Stream::kMinBackoff);
 	// Skip through the backoff with bytes already there, then one answered
 	// spin resets it: the next four misses back off the minimum again.
-	for (int i = 0; i < 2 * Stream::kMinBackoff + 1; ++i) {
-		ASSERT_EQ(write(peer.get(), &c, 1), 1);
-		EXPECT_EQ(s.read_exact(&got, 1), 0);
-	}
-	EXPECT_EQ(s.spin_skips(), 0);
+	for (int i = 0; i < 2 * Stream::kMinBackoff + 1; ++i)
+		p.byte(0);
+	EXPECT_EQ(p.s.spin_skips(), 0);
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
-		late_byte();
-	EXPECT_EQ(s.spin_skips(), Stream::kMinBackoff);
+		p.byte(late);
+	EXPECT_EQ(p.s.spin_skips(), Stream::kMinBackoff);
 }
 
 TEST(Stream, NoSpinningWhenTurnedOff)
 {
-	int sv[2];
-	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	Stream s(Fd(sv[0]), 2000, 0);
-	Fd peer(sv[1]);
-	char c = 'x', got = 0;
+	StreamPair p(0);
 	for (int i = 0; i < 2 * Stream::kMissesToBackOff; ++i) {
-		std::thread t([&] {
-			usleep(1000);
-			ASSERT_EQ(write(peer.get(), &c, 1), 1);
-		});
-		EXPECT_EQ(s.read_exact(&got, 1), 0);
-		t.join();
-		EXPECT_EQ(s.spin_skips(), 0);
+		p.byte(1000);
+		EXPECT_EQ(p.s.spin_skips(), 0);
+		EXPECT_EQ(p.s.spin_budget_ns(), 0);
+	}
+}
+
+// Replies that come steadily later than the spin stretch it, up to the
+// maximum; without a maximum above the spin, it never stretches.
+TEST(Stream, SpinStretchesToSteadyRepliesUpToTheMaximum)
+{
+	for (int max_us : {0, 1000000}) {
+		StreamPair p(100, max_us);
+		EXPECT_EQ(p.s.spin_budget_ns(), 100000);
+		for (int i = 0; i < 24; ++i)
+			p.byte(2000);
+		// Backing off or not, the next spin is the plain one, or one
+		// that fits the 2 ms replies.
+		while (p.s.spin_skips() > 0)
+			p.byte(2000);
+		if (max_us)
+			EXPECT_GE(p.s.spin_budget_ns(), 1000000) << "no stretch";
+		else
+			EXPECT_EQ(p.s.spin_budget_ns(), 100000);
 	}
 }
