@@ -30,6 +30,7 @@
 #include "vaccel/ops/torch.h"
 #include "vaccel/plugin.h"
 #include "vaccel/prof.h"
+#include "vaccel/profiler.h"
 #include "vaccel/resource.h"
 #include "vaccel/session.h"
 #include "vaccel/utils/enum.h"

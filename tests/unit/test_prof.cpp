@@ -8,6 +8,8 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -372,4 +374,56 @@ TEST_F(ProfRegion, BadInput)
 	vaccel_prof_region idle = VACCEL_PROF_REGION_INIT("idle");
 	EXPECT_EQ(vaccel_prof_region_stop(&idle), VACCEL_OK);
 	EXPECT_EQ(idle.nr_entries, 0u);
+}
+
+// The same regions under the newer vaccel_profiler_* names, whose regions
+// carry a lock: four threads timing one region at once lose no sample.
+TEST_F(ProfRegion, ProfilerRegionsAreLockedProfRegions)
+{
+	vaccel_prof_enable(true);
+	EXPECT_TRUE(vaccel_profiler_enabled());
+	EXPECT_EQ(vaccel_profiler_flush(), VACCEL_OK);
+	vaccel_profiler_region r = VACCEL_PROFILER_REGION_INIT("shared");
+	std::vector<std::thread> threads;
+	for (int t = 0; t < 4; ++t)
+		threads.emplace_back([&r] {
+			for (int i = 0; i < 500; ++i) {
+				EXPECT_EQ(vaccel_profiler_region_start(&r), VACCEL_OK);
+				EXPECT_EQ(vaccel_profiler_region_stop_with_context(
+						  &r, VACCEL_OP_NOOP, "noop"),
+					  VACCEL_OK);
+			}
+		});
+	for (auto &t : threads)
+		t.join();
+	EXPECT_EQ(r.nr_entries, 2000u);
+	EXPECT_GE(r.size, 2000u);
+
+	vaccel_profiler_region named[2];
+	ASSERT_EQ(vaccel_profiler_region_init(&named[0], "load"), VACCEL_OK);
+	ASSERT_EQ(vaccel_profiler_region_init(&named[1], "run"), VACCEL_OK);
+	EXPECT_TRUE(named[0].name_owned);
+	EXPECT_EQ(vaccel_profiler_regions_start_by_name(named, 2, "run"), VACCEL_OK);
+	spin_ns(200000);
+	EXPECT_EQ(vaccel_profiler_regions_stop_by_name(named, 2, "run"), VACCEL_OK);
+	EXPECT_EQ(vaccel_profiler_regions_start_by_name(named, 2, "nope"),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(named[0].nr_entries, 0u);
+	ASSERT_EQ(named[1].nr_entries, 1u);
+	EXPECT_GE(named[1].samples[0].time, 200000u);
+	// Printed as the prof regions print: only regions with samples.
+	char *buf = nullptr;
+	int n = vaccel_profiler_regions_print_all_to_buf(&buf, 0, named, 2);
+	ASSERT_GT(n, 0);
+	std::string want = "[prof] run: total_time: " +
+			   std::to_string(named[1].samples[0].time) +
+			   " nsec nr_entries: 1\n";
+	EXPECT_EQ(std::string(buf), want);
+	free(buf);
+	EXPECT_EQ(vaccel_profiler_regions_release(named, 2), VACCEL_OK);
+	EXPECT_EQ(named[1].samples, nullptr);
+	EXPECT_EQ(vaccel_profiler_region_release(&r), VACCEL_OK);
+	EXPECT_EQ(vaccel_profiler_region_start(nullptr), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_profiler_region_init(nullptr, "x"), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_profiler_regions_init(nullptr, 1), VACCEL_EINVAL);
 }
