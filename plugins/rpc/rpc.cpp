@@ -574,7 +574,10 @@ int model_run(vaccel_session *sess, vaccel_resource *model, uint32_t op,
 		if (!in[i] || in[i]->nr_dims < 0 || in[i]->nr_dims > (int64_t)kMaxDims ||
 		    (in[i]->nr_dims && !in[i]->dims) || (in[i]->size && !in[i]->data))
 			return VACCEL_EINVAL;
-		descs[i].dtype = (uint32_t)in[i]->data_type;
+		// Read as an integer: a caller's value outside the enum is
+		// not a valid enum value to load; the agent judges it.
+		static_assert(sizeof in[i]->data_type == sizeof descs[i].dtype);
+		std::memcpy(&descs[i].dtype, &in[i]->data_type, sizeof descs[i].dtype);
 		descs[i].dims.assign(in[i]->dims, in[i]->dims + in[i]->nr_dims);
 		descs[i].size = in[i]->size;
 	}
