@@ -357,13 +357,20 @@ long long Stream::spin_budget_ns() const
 	if (!spin_us_ || skip_ > 0)
 		return 0;
 	long long base = (long long)spin_us_ * 1000;
-	long long fit = wait_avg_ns_ + 2 * wait_dev_ns_;
+	long long fit = wait_avg_ns_ + 4 * wait_dev_ns_;
 	return fit > base && fit <= (long long)spin_max_us_ * 1000 ? fit : base;
 }
 
-// Moving averages with weight 1/8, as TCP keeps its round-trip time.
+// Moving averages with weight 1/8, as TCP keeps its round-trip time. A
+// wait longer than the longest spin counts as just longer than it: one
+// stall of milliseconds (a page fault storm, a descheduled vCPU) says
+// nothing about whether the next reply fits, and must not push the
+// estimate out of range for dozens of calls.
 void Stream::waited(long long ns)
 {
+	long long cap = (long long)spin_max_us_ * 1000 + 1000;
+	if (ns > cap)
+		ns = cap;
 	long long err = ns - wait_avg_ns_;
 	wait_avg_ns_ += err / 8;
 	wait_dev_ns_ += ((err < 0 ? -err : err) - wait_dev_ns_) / 8;

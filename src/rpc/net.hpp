@@ -76,7 +76,7 @@ int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 //
 // The spin also stretches to fit: the stream keeps a moving average and
 // mean deviation of how long its reads waited for their first byte, and
-// when nearly all waits (average + 2 deviations) would end within
+// when nearly all waits (average + 4 deviations) would end within
 // spin_max_us, it spins that long instead of spin_us. A peer that answers
 // in a steady 200 us (a model run) is then awaited spinning rather than
 // asleep, when spin_max_us allows it; a longer or erratic one is not.
