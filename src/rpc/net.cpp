@@ -294,6 +294,13 @@ Stream::Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us)
 	  spin_max_us_(spin_max_us)
 {
 	set_nonblock(fd_.get());
+	// Room for a few MiB in flight (as far as net.core.[rw]mem_max
+	// allow; best effort, vsock has its own sizes): a bulk argument then
+	// crosses in a few socket buffers' worth instead of hundreds of
+	// 200 KiB ones, each a wait for the other side.
+	int big = 4 << 20;
+	setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 }
 
 int Stream::wait(short events, long long deadline_ns)
@@ -323,6 +330,7 @@ int Stream::wait(short events, long long deadline_ns)
 int Stream::writev_all(struct iovec *iov, int n)
 {
 	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
+	long long room_spin_until = 0;
 	while (n > 0) {
 		msghdr msg{};
 		msg.msg_iov = iov;
@@ -332,12 +340,21 @@ int Stream::writev_all(struct iovec *iov, int n)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
+				// The socket buffer is full: the reader is draining
+				// it; spin the plain spin for room before sleeping.
+				long long now = monotonic_ns();
+				if (!room_spin_until)
+					room_spin_until = now + (long long)spin_us_ * 1000;
+				if (spin_us_ && now < room_spin_until)
+					continue;
 				if (int ret = wait(POLLOUT, deadline))
 					return ret;
+				room_spin_until = 0;
 				continue;
 			}
 			return VACCEL_ESESS;
 		}
+		room_spin_until = 0;
 		size_t done = (size_t)w;
 		while (n > 0 && done >= iov->iov_len) {
 			done -= iov->iov_len;
@@ -405,22 +422,26 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 {
 	auto *p = static_cast<char *>(buf);
 	long long start = monotonic_ns();
-	// Spin for the first bytes only: once a message is arriving, the
-	// rest follows at once.
 	long long budget = spin_budget_ns();
 	bool spinning = spin_now();
 	long long spin_until = start + budget;
 	long long deadline = start + (long long)timeout_ms_ * 1000000LL;
-	bool first = true;
+	bool first = true;   // no byte read yet
+	bool empty = false;  // and there was none to read at first
+	long long mid_spin_until = 0;
 	while (n > 0) {
 		ssize_t r = recv(fd_.get(), p, n, MSG_DONTWAIT);
 		if (r > 0) {
-			if (first) {
+			// Only a read that found nothing says how long the peer
+			// takes; bytes already there (the rest of a message) do
+			// not count as a spin answered or as a wait.
+			if (first && empty) {
 				if (spinning)
 					spun(true);
 				waited(monotonic_ns() - start);
 			}
 			spinning = false;
+			mid_spin_until = 0;
 			p += r;
 			n -= (size_t)r;
 			if (first && idle_ok)
@@ -435,6 +456,8 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 			continue;
 		if (errno != EAGAIN)
 			return VACCEL_ESESS;
+		if (first)
+			empty = true;
 		// No pause instruction in the loop: in a VM, pause loops trap
 		// to the hypervisor (pause-loop exiting) and cost more than the
 		// wake-up the spin is there to avoid.
@@ -444,8 +467,19 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 			spinning = false;
 			spun(false);
 		}
+		// In the middle of a message the rest comes as fast as the
+		// writer refills the socket buffer: spin the plain spin for it
+		// rather than sleep once per buffer's worth.
+		if (!first && spin_us_) {
+			long long now = monotonic_ns();
+			if (!mid_spin_until)
+				mid_spin_until = now + (long long)spin_us_ * 1000;
+			if (now < mid_spin_until)
+				continue;
+		}
 		if (int ret = wait(POLLIN, first && idle_ok ? 0 : deadline))
 			return ret;
+		mid_spin_until = 0;
 	}
 	return 0;
 }

@@ -215,11 +215,12 @@ struct StreamPair {
 };
 
 // Spinning backs off while the peer answers after the spin, and comes back
-// as soon as a spin is answered.
+// as soon as a spin is answered. Bytes already there when a read starts
+// say nothing about the peer and change nothing.
 TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
 {
-	StreamPair p(100);
-	const int late = 5000; // well past the 100 us spin
+	StreamPair p(5000);
+	const int late = 20000; // well past the 5 ms spin
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i) {
 		EXPECT_EQ(p.s.spin_skips(), 0);
 		p.byte(late);
@@ -228,15 +229,27 @@ TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
 	// Reads while backing off sleep at once; four more misses after it
 	// back off twice as long.
 	for (int i = 0; i < Stream::kMinBackoff; ++i)
-		p.byte(late);
+		p.byte(0);
 	EXPECT_EQ(p.s.spin_skips(), 0);
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
 		p.byte(late);
 	EXPECT_EQ(p.s.spin_skips(), 2 * Stream::kMinBackoff);
-	// Skip through the backoff with bytes already there, then one answered
-	// spin resets it: the next four misses back off the minimum again.
-	for (int i = 0; i < 2 * Stream::kMinBackoff + 1; ++i)
+	for (int i = 0; i < 2 * Stream::kMinBackoff; ++i)
 		p.byte(0);
+	EXPECT_EQ(p.s.spin_skips(), 0);
+	// Bytes already there: no hit, so the back-off keeps doubling...
+	p.byte(0);
+	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
+		p.byte(late);
+	EXPECT_EQ(p.s.spin_skips(), 4 * Stream::kMinBackoff);
+	for (int i = 0; i < 4 * Stream::kMinBackoff; ++i)
+		p.byte(0);
+	// ...until a spin is answered, which resets it to the minimum (the
+	// byte comes 0.5 ms into a spin made 2 s long for this read, so that
+	// a loaded machine cannot turn it into a miss).
+	p.s.set_spin(2000000, 0);
+	p.byte(500);
+	p.s.set_spin(5000, 0);
 	EXPECT_EQ(p.s.spin_skips(), 0);
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
 		p.byte(late);
