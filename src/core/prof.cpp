@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "prof_regions.hpp"
 #include "runtime.hpp"
 
 #include <cinttypes>
@@ -50,16 +51,6 @@ int region_print(const vaccel_prof_region *r, std::string *out)
 		printf("%s\n", line);
 	}
 	return VACCEL_OK;
-}
-
-vaccel_prof_region *by_name(vaccel_prof_region *regions, int n, const char *name)
-{
-	if (!regions || !name)
-		return nullptr;
-	for (int i = 0; i < n; ++i)
-		if (regions[i].name && strcmp(regions[i].name, name) == 0)
-			return &regions[i];
-	return nullptr;
 }
 
 } // namespace
@@ -149,47 +140,35 @@ int vaccel_prof_region_release(struct vaccel_prof_region *region)
 int vaccel_prof_regions_start_by_name(struct vaccel_prof_region *regions,
 				      int nregions, const char *name)
 {
-	vaccel_prof_region *r = by_name(regions, nregions, name);
-	return r ? vaccel_prof_region_start(r) : VACCEL_EINVAL;
+	return vaccel::core::on_region_named(regions, nregions, name,
+					     vaccel_prof_region_start);
 }
 
 int vaccel_prof_regions_stop_by_name(struct vaccel_prof_region *regions,
 				     int nregions, const char *name)
 {
-	vaccel_prof_region *r = by_name(regions, nregions, name);
-	return r ? vaccel_prof_region_stop(r) : VACCEL_EINVAL;
+	return vaccel::core::on_region_named(regions, nregions, name,
+					     vaccel_prof_region_stop);
 }
 
 int vaccel_prof_regions_init(struct vaccel_prof_region *regions, int nregions)
 {
-	if (!regions || nregions < 0)
-		return VACCEL_EINVAL;
-	for (int i = 0; i < nregions; ++i) {
-		regions[i].nr_entries = 0;
-		regions[i].samples = nullptr;
-		regions[i].size = 0;
-	}
-	return VACCEL_OK;
+	return vaccel::core::each_region(regions, nregions,
+					 vaccel::core::reset_samples<vaccel_prof_region>);
 }
 
 int vaccel_prof_regions_release(struct vaccel_prof_region *regions,
 				int nregions)
 {
-	if (!regions || nregions < 0)
-		return VACCEL_EINVAL;
-	for (int i = 0; i < nregions; ++i)
-		vaccel_prof_region_release(&regions[i]);
-	return VACCEL_OK;
+	return vaccel::core::each_region(regions, nregions,
+					 vaccel_prof_region_release);
 }
 
 int vaccel_prof_regions_print_all(struct vaccel_prof_region *regions,
 				  int nregions)
 {
-	if (!regions || nregions < 0)
-		return VACCEL_EINVAL;
-	for (int i = 0; i < nregions; ++i)
-		region_print(&regions[i], nullptr);
-	return VACCEL_OK;
+	return vaccel::core::each_region(regions, nregions,
+					 vaccel_prof_region_print);
 }
 
 int vaccel_prof_regions_print_all_to_buf(char **tbuf, size_t tbuf_len,

@@ -4,6 +4,8 @@
 // fields and writes them back, so both APIs share one implementation.
 #include <vaccel.h>
 
+#include "prof_regions.hpp"
+
 #include <cstddef>
 #include <cstring>
 #include <mutex>
@@ -46,17 +48,6 @@ template <class F> int locked(vaccel_profiler_region *r, F &&f)
 	put_back(r, v);
 	pthread_mutex_unlock(&r->lock);
 	return ret;
-}
-
-vaccel_profiler_region *by_name(vaccel_profiler_region *regions, int n,
-				const char *name)
-{
-	if (!regions || !name)
-		return nullptr;
-	for (int i = 0; i < n; ++i)
-		if (regions[i].name && strcmp(regions[i].name, name) == 0)
-			return &regions[i];
-	return nullptr;
 }
 
 } // namespace
@@ -119,49 +110,38 @@ int vaccel_profiler_region_release(struct vaccel_profiler_region *region)
 int vaccel_profiler_regions_start_by_name(struct vaccel_profiler_region *regions,
 					  int nregions, const char *name)
 {
-	vaccel_profiler_region *r = by_name(regions, nregions, name);
-	return r ? vaccel_profiler_region_start(r) : VACCEL_EINVAL;
+	return vaccel::core::on_region_named(regions, nregions, name,
+					     vaccel_profiler_region_start);
 }
 
 int vaccel_profiler_regions_stop_by_name(struct vaccel_profiler_region *regions,
 					 int nregions, const char *name)
 {
-	vaccel_profiler_region *r = by_name(regions, nregions, name);
-	return r ? vaccel_profiler_region_stop(r) : VACCEL_EINVAL;
+	return vaccel::core::on_region_named(regions, nregions, name,
+					     vaccel_profiler_region_stop);
 }
 
 int vaccel_profiler_regions_init(struct vaccel_profiler_region *regions,
 				 int nregions)
 {
-	if (!regions || nregions < 0)
-		return VACCEL_EINVAL;
-	for (int i = 0; i < nregions; ++i) {
-		regions[i].nr_entries = 0;
-		regions[i].samples = nullptr;
-		regions[i].size = 0;
-		pthread_mutex_init(&regions[i].lock, nullptr);
-	}
-	return VACCEL_OK;
+	return vaccel::core::each_region(regions, nregions, [](vaccel_profiler_region *r) {
+		vaccel::core::reset_samples(r);
+		pthread_mutex_init(&r->lock, nullptr);
+	});
 }
 
 int vaccel_profiler_regions_release(struct vaccel_profiler_region *regions,
 				    int nregions)
 {
-	if (!regions || nregions < 0)
-		return VACCEL_EINVAL;
-	for (int i = 0; i < nregions; ++i)
-		vaccel_profiler_region_release(&regions[i]);
-	return VACCEL_OK;
+	return vaccel::core::each_region(regions, nregions,
+					 vaccel_profiler_region_release);
 }
 
 int vaccel_profiler_regions_print_all(struct vaccel_profiler_region *regions,
 				      int nregions)
 {
-	if (!regions || nregions < 0)
-		return VACCEL_EINVAL;
-	for (int i = 0; i < nregions; ++i)
-		vaccel_profiler_region_print(&regions[i]);
-	return VACCEL_OK;
+	return vaccel::core::each_region(regions, nregions,
+					 vaccel_profiler_region_print);
 }
 
 int vaccel_profiler_regions_print_all_to_buf(char **tbuf, size_t tbuf_len,

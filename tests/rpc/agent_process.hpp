@@ -87,8 +87,9 @@ public:
 	{
 		stop();
 		std::string cmd = "rm -rf '" + dir_ + "'";
-		if (system(cmd.c_str()))
-			;
+		if (system(cmd.c_str()) != 0) {
+			// Best effort: a temporary directory left behind.
+		}
 	}
 	bool running() const { return pid_ > 0; }
 	const std::string &addr(size_t i) const { return addrs_.at(i); }
