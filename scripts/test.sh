@@ -30,7 +30,7 @@ scripts/fuzz.sh 20
 
 echo "== benchmarks run (smoke, figures are in docs/performance.md)"
 # Each program also checks its results (the paired ones fail on a wrong one).
-for b in core blas models; do
+for b in core blas models remote; do
 	[ -x build/bin/vaccel-bench-$b ] || continue
 	build/bin/vaccel-bench-$b --benchmark_min_time=0.01 >/dev/null 2>&1 ||
 		{ echo "benchmark program vaccel-bench-$b failed" >&2; exit 1; }
