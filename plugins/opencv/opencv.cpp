@@ -13,12 +13,10 @@
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
-#include "common/model_files.hpp"
+#include "common/classify.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <cinttypes>
 #include <cstring>
@@ -32,8 +30,6 @@
 namespace {
 
 using vaccel_plugin::find_blob;
-using vaccel_plugin::find_model;
-using vaccel_plugin::put_str;
 
 // A failure that carries its vAccel error code, already logged.
 struct op_error {
@@ -122,39 +118,19 @@ int opencv_resource_unregister(vaccel_resource *res, vaccel_session *)
 	});
 }
 
-// The first MODEL resource of the session that holds an ONNX file.
-vaccel_resource *classifier(const char *op, vaccel_session *sess)
-{
-	vaccel_resource *found = find_model(sess, "model.onnx", ".onnx");
-	if (!found)
-		vaccel_error("[opencv] %s: no MODEL resource with an ONNX file "
-			     "(*.onnx) is registered with session %" PRId64,
-			     op, sess->id);
-	return found;
-}
-
 int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	     unsigned char *out_imgname, size_t len_img, size_t len_out_text,
 	     size_t len_out_imgname)
 {
 	const char *op = "image_classification";
-	vaccel_resource *res = classifier(op, sess);
+	vaccel_resource *res =
+		vaccel_plugin::classifier("opencv", sess, "model.onnx", ".onnx", "ONNX");
 	if (!res)
 		return VACCEL_ENOENT;
 	auto m = load(op, res);
-	if (!img || !len_img || len_img > INT32_MAX) {
-		vaccel_error("[opencv] %s: no image", op);
+	cv::Mat gray = vaccel_plugin::decode_gray28("opencv", img, len_img);
+	if (gray.empty())
 		return VACCEL_EINVAL;
-	}
-	cv::Mat raw(1, (int)len_img, CV_8U, const_cast<void *>(img));
-	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
-	if (gray.empty()) {
-		vaccel_error("[opencv] %s: cannot decode the image (%zu bytes)",
-			     op, len_img);
-		return VACCEL_EINVAL;
-	}
-	if (gray.rows != 28 || gray.cols != 28)
-		cv::resize(gray, gray, cv::Size(28, 28), 0, 0, cv::INTER_AREA);
 	cv::Mat blob = cv::dnn::blobFromImage(gray, 1.0 / 255);
 	cv::Mat logits;
 	{
@@ -164,11 +140,8 @@ int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	}
 	cv::Point top;
 	cv::minMaxLoc(logits.reshape(1, 1), nullptr, nullptr, nullptr, &top);
-	size_t cls = (size_t)top.x;
-	put_str(out_text, len_out_text,
-		cls < m->labels.size() ? m->labels[cls] : std::to_string(cls));
-	put_str(out_imgname, len_out_imgname, "classify");
-	vaccel_debug("[opencv] %s: class %zu", op, cls);
+	vaccel_plugin::put_class("opencv", m->labels, (size_t)top.x, out_text,
+				 len_out_text, out_imgname, len_out_imgname);
 	return VACCEL_OK;
 }
 

@@ -12,19 +12,18 @@
 //       The tag is the top-1 label; out_imgname is "classify".
 //
 // Images are decoded and resized by OpenCV (imgcodecs, imgproc) rather than
-// libjpeg/libpng directly: the opencv plugin does exactly the same, so the
-// two differ only in the inference engine and agree on the same image.
+// libjpeg/libpng directly, by the code the opencv plugin uses too
+// (plugins/common/classify.hpp): the two differ only in the inference engine
+// and agree on the same image.
 //
 // Everything is one translation unit: torch's headers dominate build time.
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
-#include "common/model_files.hpp"
+#include "common/classify.hpp"
 
 #include <torch/script.h>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -38,8 +37,6 @@
 namespace {
 
 using vaccel_plugin::find_blob;
-using vaccel_plugin::find_model;
-using vaccel_plugin::put_str;
 
 // A classification failure that carries its vAccel error code.
 struct op_error {
@@ -303,39 +300,19 @@ int torch_model_run(vaccel_session *, vaccel_resource *model,
 	});
 }
 
-// The first MODEL resource of the session that holds a TorchScript file.
-vaccel_resource *classifier(const char *op, vaccel_session *sess)
-{
-	vaccel_resource *found = find_model(sess, "model.pt", ".pt");
-	if (!found)
-		vaccel_error("[torch] %s: no MODEL resource with a TorchScript "
-			     "file (*.pt) is registered with session %" PRId64,
-			     op, sess->id);
-	return found;
-}
-
 int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	     unsigned char *out_imgname, size_t len_img, size_t len_out_text,
 	     size_t len_out_imgname)
 {
 	const char *op = "image_classification";
-	vaccel_resource *res = classifier(op, sess);
+	vaccel_resource *res =
+		vaccel_plugin::classifier("torch", sess, "model.pt", ".pt", "TorchScript");
 	if (!res)
 		return VACCEL_ENOENT;
 	auto m = load(op, res);
-	if (!img || !len_img || len_img > INT32_MAX) {
-		vaccel_error("[torch] %s: no image", op);
+	cv::Mat gray = vaccel_plugin::decode_gray28("torch", img, len_img);
+	if (gray.empty())
 		return VACCEL_EINVAL;
-	}
-	cv::Mat raw(1, (int)len_img, CV_8U, const_cast<void *>(img));
-	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
-	if (gray.empty()) {
-		vaccel_error("[torch] %s: cannot decode the image (%zu bytes)",
-			     op, len_img);
-		return VACCEL_EINVAL;
-	}
-	if (gray.rows != 28 || gray.cols != 28)
-		cv::resize(gray, gray, cv::Size(28, 28), 0, 0, cv::INTER_AREA);
 	cv::Mat pixels;
 	gray.convertTo(pixels, CV_32F, 1.0 / 255);
 	// pixels outlives the forward pass: no copy needed.
@@ -346,11 +323,8 @@ int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 		logits = m->module.forward({input}).toTensor();
 	}
 	int64_t top = logits.reshape({-1}).argmax().item<int64_t>();
-	put_str(out_text, len_out_text,
-		top < (int64_t)m->labels.size() ? m->labels[top]
-						: std::to_string(top));
-	put_str(out_imgname, len_out_imgname, "classify");
-	vaccel_debug("[torch] %s: class %" PRId64, op, top);
+	vaccel_plugin::put_class("torch", m->labels, (size_t)top, out_text,
+				 len_out_text, out_imgname, len_out_imgname);
 	return VACCEL_OK;
 }
 

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the classifying plugins (torch, opencv) do alike around inference:
+// find the session's classifier, decode the image the same way (so that
+// the same model in two formats gives the same label), and hand back the
+// label. Header-only: plugins share no library. Needs OpenCV's imgcodecs
+// and imgproc.
+#pragma once
+
+#include "model_files.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cinttypes>
+#include <climits>
+#include <string>
+#include <vector>
+
+namespace vaccel_plugin {
+
+// The first MODEL resource of @p sess holding @p file (else a *@p suffix
+// file); logged as a "@p kind" missing if there is none.
+inline vaccel_resource *classifier(const char *tag, vaccel_session *sess,
+				   const char *file, const char *suffix,
+				   const char *kind)
+{
+	vaccel_resource *found = find_model(sess, file, suffix);
+	if (!found)
+		vaccel_error("[%s] image_classification: no MODEL resource with "
+			     "a %s file (*%s) is registered with session %" PRId64,
+			     tag, kind, suffix, sess->id);
+	return found;
+}
+
+// The image (JPEG, PNG, anything OpenCV decodes) as 28 x 28 8-bit
+// grayscale, the input of the Fashion-MNIST model the build trains; empty,
+// and logged, if it cannot be decoded.
+inline cv::Mat decode_gray28(const char *tag, const void *img, size_t len)
+{
+	if (!img || !len || len > INT32_MAX) {
+		vaccel_error("[%s] image_classification: no image", tag);
+		return {};
+	}
+	cv::Mat raw(1, (int)len, CV_8U, const_cast<void *>(img));
+	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
+	if (gray.empty()) {
+		vaccel_error("[%s] image_classification: cannot decode the image "
+			     "(%zu bytes)", tag, len);
+		return {};
+	}
+	if (gray.rows != 28 || gray.cols != 28)
+		cv::resize(gray, gray, cv::Size(28, 28), 0, 0, cv::INTER_AREA);
+	return gray;
+}
+
+// Class @p cls as the tag (its label, else its number) and "classify" as
+// the image name.
+inline void put_class(const char *tag, const std::vector<std::string> &labels,
+		      size_t cls, unsigned char *out_text, size_t len_out_text,
+		      unsigned char *out_imgname, size_t len_out_imgname)
+{
+	put_str(out_text, len_out_text,
+		cls < labels.size() ? labels[cls] : std::to_string(cls));
+	put_str(out_imgname, len_out_imgname, "classify");
+	vaccel_debug("[%s] image_classification: class %zu", tag, cls);
+}
+
+} // namespace vaccel_plugin
