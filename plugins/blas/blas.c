@@ -26,14 +26,10 @@ static int blas_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 		      int64_t ldb, float beta, float *c, int64_t ldc)
 {
 	/* OpenBLAS takes 32-bit ints. */
-	if (!vaccel_sgemm_dims_fit_int("blas", sess, m, n, k, lda, ldb, ldc))
-		return VACCEL_EINVAL;
-	if (m == 0 || n == 0)
-		return VACCEL_OK;
-	if (alpha == 0.0F || k == 0) {
-		vaccel_sgemm_scale_c(m, n, beta, c, ldc);
-		return VACCEL_OK;
-	}
+	int ret = vaccel_sgemm_prologue("blas", sess, m, n, k, alpha, lda, ldb,
+					beta, c, ldc);
+	if (ret != VACCEL_SGEMM_MULTIPLY)
+		return ret;
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n,
 		    (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 	return VACCEL_OK;

@@ -45,3 +45,25 @@ static inline void vaccel_sgemm_scale_c(int64_t m, int64_t n, float beta,
 		}
 	}
 }
+
+/* What is left to a 32-bit BLAS: VACCEL_SGEMM_MULTIPLY if the plugin must
+ * run the product, else the call's result, done here (dimensions that do
+ * not fit its int refused; an empty C; alpha or k 0, where only C is
+ * scaled and A and B are not read). */
+#define VACCEL_SGEMM_MULTIPLY (-1)
+static inline int vaccel_sgemm_prologue(const char *plugin,
+					struct vaccel_session *sess,
+					int64_t m, int64_t n, int64_t k,
+					float alpha, int64_t lda, int64_t ldb,
+					float beta, float *c, int64_t ldc)
+{
+	if (!vaccel_sgemm_dims_fit_int(plugin, sess, m, n, k, lda, ldb, ldc))
+		return VACCEL_EINVAL;
+	if (m == 0 || n == 0)
+		return VACCEL_OK;
+	if (alpha == 0.0F || k == 0) {
+		vaccel_sgemm_scale_c(m, n, beta, c, ldc);
+		return VACCEL_OK;
+	}
+	return VACCEL_SGEMM_MULTIPLY;
+}

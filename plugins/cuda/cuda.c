@@ -138,19 +138,15 @@ static int cuda_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 		      int64_t k, float alpha, float *a, int64_t lda, float *b,
 		      int64_t ldb, float beta, float *c, int64_t ldc)
 {
-	/* cuBLAS takes 32-bit ints. */
-	if (!vaccel_sgemm_dims_fit_int("cuda", sess, m, n, k, lda, ldb, ldc))
-		return VACCEL_EINVAL;
-	if (m == 0 || n == 0)
-		return VACCEL_OK;
-	/* A and B are not read: no reason to go to the device. */
-	if (alpha == 0.0F || k == 0) {
-		vaccel_sgemm_scale_c(m, n, beta, c, ldc);
-		return VACCEL_OK;
-	}
+	/* cuBLAS takes 32-bit ints; when A and B are not read there is no
+	 * reason to go to the device. */
+	int ret = vaccel_sgemm_prologue("cuda", sess, m, n, k, alpha, lda, ldb,
+					beta, c, ldc);
+	if (ret != VACCEL_SGEMM_MULTIPLY)
+		return ret;
 	pthread_mutex_lock(&cu.lock);
-	int ret = run_locked((int)m, (int)n, (int)k, alpha, a, (int)lda, b,
-			     (int)ldb, beta, c, (int)ldc);
+	ret = run_locked((int)m, (int)n, (int)k, alpha, a, (int)lda, b,
+			 (int)ldb, beta, c, (int)ldc);
 	pthread_mutex_unlock(&cu.lock);
 	return ret;
 }
