@@ -206,6 +206,20 @@ int connect_remote(Remote &r, vaccel_session *sess)
 	return VACCEL_OK;
 }
 
+// The session's remote if it has one (nullptr if it never made a call);
+// with @p take, the session gives it up.
+std::shared_ptr<Remote> existing_remote(vaccel_session *sess, bool take)
+{
+	std::lock_guard lk(state.lock);
+	auto it = state.remotes.find(sess->id);
+	if (it == state.remotes.end())
+		return nullptr;
+	std::shared_ptr<Remote> r = it->second;
+	if (take)
+		state.remotes.erase(it);
+	return r;
+}
+
 // The session's remote, connected on first use.
 int remote_of(vaccel_session *sess, std::shared_ptr<Remote> &out)
 {
@@ -222,15 +236,9 @@ int remote_of(vaccel_session *sess, std::shared_ptr<Remote> &out)
 
 int session_release(vaccel_session *sess)
 {
-	std::shared_ptr<Remote> r;
-	{
-		std::lock_guard lk(state.lock);
-		auto it = state.remotes.find(sess->id);
-		if (it == state.remotes.end())
-			return VACCEL_OK;
-		r = it->second;
-		state.remotes.erase(it);
-	}
+	std::shared_ptr<Remote> r = existing_remote(sess, true);
+	if (!r)
+		return VACCEL_OK;
 	std::lock_guard lk(r->lock);
 	if (r->stream.open() && r->sid) {
 		Writer w;
@@ -814,14 +822,9 @@ int resource_register(vaccel_resource *res, vaccel_session *sess)
 
 int resource_unregister(vaccel_resource *res, vaccel_session *sess)
 {
-	std::shared_ptr<Remote> r;
-	{
-		std::lock_guard lk(state.lock);
-		auto it = state.remotes.find(sess->id);
-		if (it == state.remotes.end())
-			return VACCEL_OK;
-		r = it->second;
-	}
+	std::shared_ptr<Remote> r = existing_remote(sess, false);
+	if (!r)
+		return VACCEL_OK;
 	std::lock_guard lk(r->lock);
 	auto it = r->resources.find(res->id);
 	if (it == r->resources.end())
