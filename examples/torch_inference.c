@@ -39,22 +39,24 @@ static int load_png(const char *path, float *pixels)
 	return VACCEL_OK;
 }
 
-/* Line n (from 0) of a labels file, or NULL. */
-static char *label(const char *path, int64_t n, char *buf, int len)
+/* The labels file, one class name a line, read once: up to MAX_LABELS
+ * names of up to 255 characters. Returns how many were read. */
+enum { MAX_LABELS = 1000, MAX_LABEL = 256 };
+static char labels[MAX_LABELS][MAX_LABEL];
+
+static int read_labels(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char *found = NULL;
+	int n = 0;
 	if (!f)
-		return NULL;
-	for (int64_t i = 0; fgets(buf, len, f); i++) {
-		if (i == n) {
-			buf[strcspn(buf, "\r\n")] = '\0';
-			found = buf;
-			break;
-		}
+		return 0;
+	char line[MAX_LABEL];
+	while (n < MAX_LABELS && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		memcpy(labels[n++], line, strlen(line) + 1);
 	}
 	fclose(f);
-	return found;
+	return n;
 }
 
 int main(int argc, char *argv[])
@@ -69,6 +71,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "Could not read %s as a PNG image\n", argv[1]);
 		return 1;
 	}
+	const int nr_labels = read_labels(argv[3]);
 	struct vaccel_prof_region load_stats = VACCEL_PROF_REGION_INIT("torch_model_load");
 	struct vaccel_prof_region run_stats = VACCEL_PROF_REGION_INIT("torch_model_run");
 	struct vaccel_session sess;
@@ -122,8 +125,7 @@ int main(int argc, char *argv[])
 		for (int64_t k = 1; k < n; k++)
 			if (logits[k] > logits[top])
 				top = k;
-		char buf[256];
-		const char *name = label(argv[3], top, buf, sizeof buf);
+		const char *name = top < nr_labels ? labels[top] : NULL;
 		printf("output: %" PRId64 " values, top class %" PRId64 ": %s\n",
 		       n, top, name ? name : "(no label)");
 		vaccel_torch_tensor_delete(out);
