@@ -17,6 +17,7 @@
 #include <vaccel.h>
 
 #include "agent.hpp"
+#include "../tests/unit/model_data.hpp"
 #include "paired.hpp"
 
 #include <ATen/Parallel.h>
@@ -37,31 +38,17 @@
 
 namespace {
 
-const std::string kModelDir = VACCEL_BENCH_MODEL_DIR;
+using vtest::kModelDir;
+using vtest::slurp;
 
 std::string lib(const std::string &n)
 {
 	return std::string(VACCEL_BENCH_LIB_DIR) + "/lib" + n + ".so";
 }
 
-std::vector<char> slurp(const std::string &path)
-{
-	std::ifstream f(path, std::ios::binary);
-	return {std::istreambuf_iterator<char>(f), {}};
-}
-
-std::vector<std::string> labels()
-{
-	std::vector<std::string> out;
-	std::ifstream f(kModelDir + "/labels.txt");
-	for (std::string l; std::getline(f, l);)
-		out.push_back(l);
-	return out;
-}
-
 // What the plugins do to an image before inference, done here directly:
 // decode to grayscale, 28 x 28, floats in [0, 1].
-cv::Mat pixels(const std::vector<char> &img)
+cv::Mat pixels(const std::string &img)
 {
 	cv::Mat raw(1, (int)img.size(), CV_8U, const_cast<char *>(img.data()));
 	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
@@ -98,7 +85,7 @@ struct ModelSession {
 		}
 		vaccel_session_release(&s);
 	}
-	int classify(const std::vector<char> &img, std::string *label)
+	int classify(const std::string &img, std::string *label)
 	{
 		unsigned char tag[64] = {}, name[64] = {};
 		int ret = vaccel_image_classification(&s, img.data(), tag, name,
@@ -121,7 +108,7 @@ template <class TopClass>
 void classify_against(benchmark::State &st, uint32_t hint, TopClass &&top_class)
 {
 	auto img = slurp(kModelDir + "/" + image_name(st));
-	auto names = labels();
+	auto names = vtest::read_labels();
 	ModelSession ms(hint);
 	if (!ms.ok) {
 		st.SkipWithError("session");
@@ -143,7 +130,7 @@ void BM_classify_torch(benchmark::State &st)
 {
 	torch::jit::Module module = torch::jit::load(kModelDir + "/model.pt");
 	module.eval();
-	classify_against(st, VACCEL_PLUGIN_TORCH, [&](const std::vector<char> &img) {
+	classify_against(st, VACCEL_PLUGIN_TORCH, [&](const std::string &img) {
 		cv::Mat f = pixels(img);
 		torch::Tensor in = torch::from_blob(f.ptr<float>(), {1, 1, 28, 28});
 		c10::InferenceMode guard;
@@ -156,7 +143,7 @@ void BM_classify_opencv(benchmark::State &st)
 	cv::dnn::Net net = cv::dnn::readNetFromONNX(kModelDir + "/model.onnx");
 	net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
 	net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-	classify_against(st, VACCEL_PLUGIN_SOFTWARE, [&](const std::vector<char> &img) {
+	classify_against(st, VACCEL_PLUGIN_SOFTWARE, [&](const std::string &img) {
 		cv::Mat raw(1, (int)img.size(), CV_8U, const_cast<char *>(img.data()));
 		cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
 		net.setInput(cv::dnn::blobFromImage(gray, 1.0 / 255));
