@@ -224,10 +224,24 @@ int Runtime::cleanup(bool at_exit) noexcept
 	std::lock_guard lk(boot_lock_);
 	if (!initialized_.load(std::memory_order_acquire))
 		return VACCEL_OK;
-	for (vaccel_session *s : sessions_snapshot())
-		vaccel_session_release(s);
-	for (vaccel_resource *r : resources_snapshot())
-		vaccel_resource_release(r);
+	// At exit, sessions and resources the program left open are not
+	// touched: their structs belong to the program and may already be
+	// gone (locals of main() are, once it has returned, and their stack
+	// is being reused by the exit handlers). The process's end frees
+	// what they hold; the plugins' fini below drops their own state.
+	auto sessions = sessions_snapshot();
+	auto resources = resources_snapshot();
+	if (at_exit) {
+		if (!sessions.empty() || !resources.empty())
+			vaccel_debug("exit with %zu session(s) and %zu resource(s) "
+				     "still open", sessions.size(),
+				     resources.size());
+	} else {
+		for (vaccel_session *s : sessions)
+			vaccel_session_release(s);
+		for (vaccel_resource *r : resources)
+			vaccel_resource_release(r);
+	}
 	print_op_stats();
 	for (auto &st : op_stats) {
 		st.calls.store(0);
