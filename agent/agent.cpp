@@ -10,6 +10,7 @@
 #include "rpc/sha256.hpp"
 #include "rpc/wire.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits>
 #include <list>
@@ -29,6 +31,7 @@
 #include <string>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,6 +56,7 @@ struct Options {
 	int timeout_ms = 30000;
 	int spin_us = 50;
 	int spin_max_us = 500;
+	uint64_t arena_max = 256ull << 20;
 	bool quiet = false;
 };
 Options opt;
@@ -132,10 +136,52 @@ struct Resource {
 	std::vector<BlobCache::Bytes> pins; // keep the borrowed bytes alive
 };
 
+// A connection's shared-memory arena (docs/protocol.md, ARENA): a sealed
+// memfd the agent creates, sizes and maps, and hands to the guest. The
+// seals stop the guest from shrinking it under the agent's mapping (which
+// would fault the agent on its next access).
+class Arena {
+public:
+	Arena() = default;
+	Arena(const Arena &) = delete;
+	Arena &operator=(const Arena &) = delete;
+	~Arena()
+	{
+		if (base_)
+			munmap(base_, size_);
+	}
+	// Returns 0 or an errno value; @p fd is the descriptor to hand over.
+	int create(uint64_t size, Fd &fd)
+	{
+		Fd f(memfd_create("vaccel-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+		if (!f)
+			return errno;
+		if (ftruncate(f.get(), (off_t)size) ||
+		    fcntl(f.get(), F_ADD_SEALS,
+			  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+			return errno;
+		void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       f.get(), 0);
+		if (p == MAP_FAILED)
+			return errno;
+		base_ = static_cast<uint8_t *>(p);
+		size_ = size;
+		fd = std::move(f);
+		return 0;
+	}
+	uint8_t *at(uint64_t off) const { return base_ + off; }
+	uint64_t size() const { return size_; }
+
+private:
+	uint8_t *base_ = nullptr;
+	uint64_t size_ = 0;
+};
+
 class Connection {
 public:
-	Connection(uint64_t id, Stream s, std::string peer)
-		: id_(id), s_(std::move(s)), peer_(std::move(peer))
+	Connection(uint64_t id, Stream s, std::string peer, bool unix_peer)
+		: id_(id), s_(std::move(s)), peer_(std::move(peer)),
+		  unix_peer_(unix_peer)
 	{
 	}
 	~Connection() { release_all(); }
@@ -164,6 +210,7 @@ private:
 	bool on_unregister(const Header &h, Reader &r);
 	bool on_op(const Header &h, const std::vector<uint8_t> &body);
 	bool on_model(const Header &h, const std::vector<uint8_t> &body);
+	bool on_arena(const Header &h, Reader &r);
 	int exec_allowed(const OpRequest &op);
 	vaccel_session *session(int64_t id)
 	{
@@ -176,7 +223,9 @@ private:
 	uint64_t id_;
 	Stream s_;
 	std::string peer_;
+	bool unix_peer_;
 	bool hello_ = false;
+	Arena arena_;
 	std::map<int64_t, vaccel_session *> sessions_;
 	std::map<int64_t, Resource> resources_;
 	std::vector<uint8_t> out_; // outputs of the call in progress
@@ -266,6 +315,8 @@ bool Connection::handle(const Header &h, const std::vector<uint8_t> &body)
 		return on_op(h, body);
 	case Msg::model:
 		return on_model(h, body);
+	case Msg::arena:
+		return on_arena(h, r);
 	}
 	vaccel_error("[agent] connection %" PRIu64 ": unknown message %u", id_,
 		     h.type);
@@ -289,6 +340,34 @@ bool Connection::on_hello(const Header &h, Reader &r)
 		uint64_t max_message = opt.max_message;
 	} out;
 	return reply_value(h, out) == 0;
+}
+
+// The guest asks for an arena of some size; it gets one of at most
+// --arena-max bytes, once per connection, on unix sockets only (a
+// descriptor cannot cross TCP or vsock).
+bool Connection::on_arena(const Header &h, Reader &r)
+{
+	uint64_t want = 0;
+	if (!r.get(want) || r.left())
+		return false;
+	uint64_t size = std::min({want, opt.arena_max, kMaxArena});
+	size &= ~(uint64_t)(4095);
+	if (!unix_peer_ || arena_.size() || size == 0)
+		return reply(h, VACCEL_ENOTSUP) == 0;
+	Fd fd;
+	if (int err = arena_.create(size, fd)) {
+		vaccel_error("[agent] connection %" PRIu64 ": no arena of %" PRIu64
+			     " bytes: %s", id_, size, strerror(err));
+		return reply(h, VACCEL_ENOMEM) == 0;
+	}
+	Header rh;
+	rh.type = h.type;
+	rh.id = h.id;
+	rh.body_len = 8;
+	uint8_t hb[kHeaderSize];
+	encode_header(rh, hb);
+	iovec iov[] = {{hb, kHeaderSize}, {&size, 8}};
+	return s_.writev_fd(iov, 2, fd.get()) == 0;
 }
 
 bool Connection::on_session_init(const Header &h, Reader &r)
@@ -487,7 +566,8 @@ int Connection::exec_allowed(const OpRequest &op)
 bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 {
 	OpRequest op;
-	int ret = decode_op(body.data(), body.size(), opt.max_message, op);
+	int ret = decode_op(body.data(), body.size(), opt.max_message,
+			    arena_.size(), op);
 	if (ret == VACCEL_EINVAL)
 		return false; // the frame is not what it claims
 	if (ret)
@@ -505,11 +585,16 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 	uint8_t code = (uint8_t)op.op;
 	std::vector<vaccel_arg> rd, wr;
 	rd.push_back(vaccel_arg{&code, 1, VACCEL_ARG_UINT8, 0, false});
-	for (size_t i = 0; i < op.read.size(); ++i)
-		rd.push_back(vaccel_arg{op.read[i].size ? (void *)op.read_data[i] : nullptr,
-					op.read[i].size,
-					(vaccel_arg_type_t)op.read[i].type,
-					op.read[i].custom_id, false});
+	// Shared args point into the arena; decode_op checked that they are
+	// shareable and lie inside it.
+	auto shared = [](const ArgDesc &d) { return d.flags & kArgShared; };
+	for (size_t i = 0; i < op.read.size(); ++i) {
+		auto &d = op.read[i];
+		const uint8_t *p = shared(d) ? arena_.at(d.offset) : op.read_data[i];
+		rd.push_back(vaccel_arg{d.size ? (void *)p : nullptr, d.size,
+					(vaccel_arg_type_t)d.type, d.custom_id,
+					false});
+	}
 	// Reused across calls: fresh pages would cost a fault each (a third
 	// of a 64 MiB call).
 	std::vector<uint8_t> &out = out_;
@@ -519,6 +604,17 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 	size_t off = 0;
 	for (size_t i = 0; i < op.write.size(); ++i) {
 		auto &d = op.write[i];
+		sizes[i] = d.size;
+		if (shared(d)) {
+			// In/out bytes are already there; output-only ones
+			// start as zeros, as below.
+			if (!(d.flags & kArgInOut) && d.size)
+				memset(arena_.at(d.offset), 0, d.size);
+			wr.push_back(vaccel_arg{d.size ? arena_.at(d.offset) : nullptr,
+						d.size, (vaccel_arg_type_t)d.type,
+						d.custom_id, false});
+			continue;
+		}
 		// Output-only bytes start as zeros, as the caller's cleared
 		// buffer would be: a plugin that writes part of an output gives
 		// the same bytes locally and remotely.
@@ -530,7 +626,6 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 		wr.push_back(vaccel_arg{d.size ? out.data() + off : nullptr, d.size,
 					(vaccel_arg_type_t)d.type, d.custom_id,
 					false});
-		sizes[i] = d.size;
 		off += padded(d.size);
 	}
 	ret = vaccel_genop(s, rd.data(), (int)rd.size(), wr.data(), (int)wr.size());
@@ -539,6 +634,8 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 		off = 0;
 		for (size_t i = 0; i < op.write.size(); ++i) {
 			iov.push_back({&sizes[i], 8});
+			if (shared(op.write[i]))
+				continue; // the guest reads it from the arena
 			if (padded(sizes[i]))
 				iov.push_back({out.data() + off, padded(sizes[i])});
 			off += padded(sizes[i]);
@@ -846,6 +943,9 @@ void usage(FILE *out)
 		"                           (default 50, adaptive; 0: never)\n"
 		"      --spin-max-us US     spin up to US when requests come steadily\n"
 		"                           later than --spin-us (default 500)\n"
+		"      --arena-max BYTES    largest shared-memory arena a unix-socket\n"
+		"                           guest may map for bulk arguments (default\n"
+		"                           256 MiB, at most 1 GiB; 0: none)\n"
 		"  -q, --quiet              no connection log lines\n"
 		"  -h, --help               this text\n\n"
 		"Each listener prints 'listening on URI' on stdout once ready.\n"
@@ -867,7 +967,7 @@ bool parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t &v)
 int parse_options(int argc, char **argv)
 {
 	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
-	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX };
+	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX, ARENA };
 	static const option longs[] = {
 		{"address", required_argument, nullptr, 'a'},
 		{"exec-dir", required_argument, nullptr, EXEC_DIR},
@@ -881,6 +981,7 @@ int parse_options(int argc, char **argv)
 		{"timeout-ms", required_argument, nullptr, TIMEOUT},
 		{"spin-us", required_argument, nullptr, SPIN},
 		{"spin-max-us", required_argument, nullptr, SPIN_MAX},
+		{"arena-max", required_argument, nullptr, ARENA},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
 		{nullptr, 0, nullptr, 0}};
@@ -954,6 +1055,11 @@ int parse_options(int argc, char **argv)
 			if (!num(0, 1000000))
 				return 2;
 			opt.spin_max_us = (int)v;
+			break;
+		case ARENA:
+			if (!num(0, kMaxArena))
+				return 2;
+			opt.arena_max = v;
 			break;
 		case 'q':
 			opt.quiet = true;
@@ -1079,7 +1185,7 @@ int main(int argc, char **argv)
 			}
 			auto conn = std::make_shared<Connection>(
 				next_id++, Stream(std::move(c), opt.timeout_ms, opt.spin_us, opt.spin_max_us),
-				bound_addrs[i - 1].uri());
+				bound_addrs[i - 1].uri(), peer.ss_family == AF_UNIX);
 			auto done = std::make_shared<std::atomic<bool>>(false);
 			std::thread t([conn, done] {
 				conn->serve();

@@ -10,7 +10,16 @@
 // 30000), VACCEL_RPC_SPIN_US (spin up to this long before sleeping on a
 // reply, default 50, 0 turns it off; adaptive, see rpc::Stream),
 // VACCEL_RPC_SPIN_MAX_US (the longest spin for replies that come steadily
-// later than that, default 500; 0: never longer than VACCEL_RPC_SPIN_US).
+// later than that, default 500; 0: never longer than VACCEL_RPC_SPIN_US),
+// VACCEL_RPC_ARENA_MIB (the shared-memory arena asked for, below).
+//
+// Over a unix socket, the numeric arrays of BLAS and array operations can
+// skip the socket: on the first call with at least kArenaMinCall bytes of
+// them, the session asks the agent for an arena, a memfd both map. Such a
+// call copies its inputs into the arena once and its outputs out of it
+// once, and the agent's plugin works in place: one copy each way where the
+// socket makes two (into the kernel and out of it). Calls that do not fit
+// the arena, and every other argument, use the socket as before.
 #include <vaccel.h>
 
 #include "rpc/net.hpp"
@@ -22,6 +31,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unordered_map>
 #include <vector>
 
@@ -34,6 +45,7 @@ struct Config {
 	int timeout_ms = 30000;
 	int spin_us = 50;
 	int spin_max_us = 500;
+	uint64_t arena_bytes = 256ull << 20;
 };
 
 // Per local session: its connection and the ids of its mirrors.
@@ -43,6 +55,17 @@ struct Remote {
 	int64_t sid = 0; // the agent's session id
 	uint64_t next_id = 1;
 	std::unordered_map<int64_t, int64_t> resources; // local id -> agent id
+	uint8_t *arena = nullptr; // mapped arena, if the agent gave one
+	uint64_t arena_size = 0;
+	bool arena_asked = false;
+	Remote() = default;
+	Remote(const Remote &) = delete;
+	Remote &operator=(const Remote &) = delete;
+	~Remote()
+	{
+		if (arena)
+			munmap(arena, arena_size);
+	}
 };
 
 // Heap state never destroyed: fini() may run after static destructors.
@@ -85,6 +108,9 @@ int rpc_init()
 	state.cfg.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 30000, 1, 86400000);
 	state.cfg.spin_us = env_int("VACCEL_RPC_SPIN_US", 50, 0, 1000000);
 	state.cfg.spin_max_us = env_int("VACCEL_RPC_SPIN_MAX_US", 500, 0, 1000000);
+	state.cfg.arena_bytes =
+		(uint64_t)env_int("VACCEL_RPC_ARENA_MIB", 256, 0,
+				  (int)(kMaxArena >> 20)) << 20;
 	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us (up to %d us "
 		     "for steady replies)", uri, state.cfg.timeout_ms,
 		     state.cfg.spin_us, state.cfg.spin_max_us);
@@ -145,6 +171,65 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply)
 		}
 	}
 	return rh.status;
+}
+
+// Asks the agent for an arena (once per connection; the caller holds the
+// remote's lock). A refusal leaves the session without one; only a broken
+// transport is an error.
+int ask_arena(Remote &r)
+{
+	r.arena_asked = true;
+	if (!r.stream.open())
+		return VACCEL_ESESS;
+	uint64_t want = state.cfg.arena_bytes;
+	Header h;
+	h.type = (uint16_t)Msg::arena;
+	h.id = r.next_id++;
+	h.body_len = 8;
+	uint8_t hb[kHeaderSize];
+	encode_header(h, hb);
+	iovec iov[] = {{hb, kHeaderSize}, {&want, 8}};
+	Fd fd;
+	uint8_t rb[kHeaderSize];
+	int ret = r.stream.writev_all(iov, 2);
+	if (!ret)
+		ret = r.stream.read_exact_fd(rb, kHeaderSize, fd);
+	Header rh = decode_header(rb);
+	uint64_t size = 0;
+	if (!ret && (rh.magic != kMagic || rh.id != h.id || rh.type != h.type ||
+		     rh.body_len != (rh.status ? 0u : 8u)))
+		ret = VACCEL_EBACKEND;
+	if (!ret && rh.status == VACCEL_OK)
+		ret = r.stream.read_exact(&size, 8);
+	if (ret) {
+		vaccel_error("[rpc] arena request: %s",
+			     ret == VACCEL_EBACKEND ? "malformed reply"
+						    : "connection lost");
+		r.stream.close();
+		return ret;
+	}
+	if (rh.status != VACCEL_OK) {
+		vaccel_debug("[rpc] the agent gives no arena (%d)", rh.status);
+		return VACCEL_OK;
+	}
+	struct stat st{};
+	if (!fd || size == 0 || size > want || fstat(fd.get(), &st) ||
+	    (uint64_t)st.st_size < size) {
+		vaccel_error("[rpc] the agent's arena is not what it says");
+		return VACCEL_OK;
+	}
+	void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd.get(), 0);
+	if (p == MAP_FAILED) {
+		vaccel_warn("[rpc] cannot map the agent's arena: %s",
+			    strerror(errno));
+		return VACCEL_OK;
+	}
+	r.arena = static_cast<uint8_t *>(p);
+	r.arena_size = size;
+	vaccel_debug("[rpc] arena of %" PRIu64 " bytes shared with the agent",
+		     size);
+	return VACCEL_OK;
 }
 
 int no_body(Stream &, size_t)
@@ -261,37 +346,79 @@ struct A {
 	uint32_t custom_id = 0;
 };
 
+// Where each argument goes in the arena (kNotShared: through the socket).
+// All of a call's shareable arguments go to the arena when they reach
+// kArenaMinCall bytes and fit; otherwise none do.
+constexpr uint64_t kNotShared = ~0ull;
+
+std::vector<uint64_t> arena_plan(Remote &r, vaccel_op_type_t op, const A *rd,
+				 size_t nr, const A *wr, size_t nw)
+{
+	std::vector<uint64_t> at(nr + nw, kNotShared);
+	uint64_t total = 0;
+	for (size_t i = 0; i < nr + nw; ++i) {
+		const A &a = i < nr ? rd[i] : wr[i - nr];
+		if (shareable(op, a.type))
+			total += padded(a.size);
+	}
+	if (total < kArenaMinCall || state.cfg.addr.kind != Address::kUnix ||
+	    !state.cfg.arena_bytes)
+		return at;
+	if (!r.arena_asked && ask_arena(r))
+		return at; // the call fails on the closed stream
+	if (!r.arena || total > r.arena_size)
+		return at;
+	uint64_t off = 0;
+	for (size_t i = 0; i < nr + nw; ++i) {
+		const A &a = i < nr ? rd[i] : wr[i - nr];
+		if (!shareable(op, a.type))
+			continue;
+		at[i] = off;
+		off += padded(a.size);
+	}
+	return at;
+}
+
 int call_op(vaccel_session *sess, vaccel_op_type_t op, const A *rd, size_t nr,
 	    const A *wr, size_t nw)
 {
 	std::shared_ptr<Remote> r;
 	if (int ret = remote_of(sess, r))
 		return ret;
+	std::lock_guard lk(r->lock);
+	std::vector<uint64_t> at = arena_plan(*r, op, rd, nr, wr, nw);
 	Writer meta;
 	meta.put<int64_t>(r->sid).put<uint32_t>(op).put<uint32_t>((uint32_t)nr).put<uint32_t>(
 		(uint32_t)nw);
-	for (const A *list : {rd, wr})
-		for (size_t i = 0, n = list == rd ? nr : nw; i < n; ++i)
-			meta.put<uint32_t>(list[i].type)
-				.put<uint32_t>(list[i].custom_id)
-				.put<uint32_t>(list[i].flags)
-				.put<uint32_t>(0)
-				.put<uint64_t>(list[i].size);
+	for (size_t i = 0; i < nr + nw; ++i) {
+		const A &a = i < nr ? rd[i] : wr[i - nr];
+		bool sh = at[i] != kNotShared;
+		meta.put<uint32_t>(a.type)
+			.put<uint32_t>(a.custom_id)
+			.put<uint32_t>(a.flags | (sh ? kArgShared : 0u))
+			.put<uint32_t>(sh ? (uint32_t)at[i] : 0u)
+			.put<uint64_t>(a.size);
+	}
 	meta.pad();
 	std::vector<iovec> iov{{}, {meta.buf().data(), meta.size()}};
-	auto add = [&](const A &a) {
+	auto add = [&](const A &a, size_t i) {
+		if (at[i] != kNotShared) {
+			if (a.size)
+				memcpy(r->arena + at[i], a.buf, a.size);
+			return;
+		}
 		if (a.size)
 			iov.push_back({const_cast<void *>(a.buf), a.size});
 		if (size_t p = padded(a.size) - a.size)
 			iov.push_back({const_cast<uint8_t *>(kZeros), p});
 	};
 	for (size_t i = 0; i < nr; ++i)
-		add(rd[i]);
+		add(rd[i], i);
 	for (size_t i = 0; i < nw; ++i)
 		if (wr[i].flags & kArgInOut)
-			add(wr[i]);
-	std::lock_guard lk(r->lock);
-	// Outputs land directly in the caller's buffers.
+			add(wr[i], nr + i);
+	// Outputs land directly in the caller's buffers (shared ones are
+	// copied out of the arena).
 	return exchange(*r, Msg::op, iov, [&](Stream &s, size_t len) -> int {
 		size_t used = 0;
 		for (size_t i = 0; i < nw; ++i) {
@@ -299,7 +426,17 @@ int call_op(vaccel_session *sess, vaccel_op_type_t op, const A *rd, size_t nr,
 			if (used + 8 > len || s.read_exact(&n, 8))
 				return VACCEL_EBACKEND;
 			used += 8;
-			if (n > wr[i].size || used + padded(n) > len) {
+			if (n > wr[i].size) {
+				vaccel_error("[rpc] reply overflows output %zu", i);
+				return VACCEL_EBACKEND;
+			}
+			if (at[nr + i] != kNotShared) {
+				if (n)
+					memcpy(const_cast<void *>(wr[i].buf),
+					       r->arena + at[nr + i], n);
+				continue;
+			}
+			if (used + padded(n) > len) {
 				vaccel_error("[rpc] reply overflows output %zu", i);
 				return VACCEL_EBACKEND;
 			}

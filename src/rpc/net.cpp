@@ -484,6 +484,96 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 	return 0;
 }
 
+int Stream::writev_fd(struct iovec *iov, int n, int fd)
+{
+	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
+	alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
+	msghdr msg{};
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)(n > IOV_MAX ? IOV_MAX : n);
+	msg.msg_control = ctl;
+	msg.msg_controllen = sizeof ctl;
+	cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	for (;;) {
+		ssize_t w = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			if (int ret = wait(POLLOUT, deadline))
+				return ret;
+			continue;
+		}
+		if (w <= 0)
+			return VACCEL_ESESS;
+		// The descriptor went with the first byte; the rest is plain.
+		size_t done = (size_t)w;
+		while (n > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			++iov;
+			--n;
+		}
+		if (n == 0)
+			return 0;
+		iov->iov_base = (char *)iov->iov_base + done;
+		iov->iov_len -= done;
+		return writev_all(iov, n);
+	}
+}
+
+int Stream::read_exact_fd(void *buf, size_t n, Fd &fd)
+{
+	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
+	auto *p = static_cast<char *>(buf);
+	int bad = 0;
+	while (n > 0) {
+		// Room for more descriptors than expected, so extras are seen
+		// (and closed) rather than silently truncated.
+		alignas(cmsghdr) char ctl[CMSG_SPACE(4 * sizeof(int))];
+		iovec v{p, n};
+		msghdr msg{};
+		msg.msg_iov = &v;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof ctl;
+		ssize_t r = recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN) {
+			if (int ret = wait(POLLIN, deadline))
+				return ret;
+			continue;
+		}
+		if (r <= 0)
+			return VACCEL_ESESS;
+		if (msg.msg_flags & MSG_CTRUNC)
+			bad = 1;
+		for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; ++i) {
+				int got;
+				memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+				if (fd)
+					bad = 1, ::close(got);
+				else
+					fd = Fd(got);
+			}
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	if (bad) {
+		fd.reset();
+		return VACCEL_EBACKEND;
+	}
+	return 0;
+}
+
 int Stream::discard(size_t n)
 {
 	char sink[4096];

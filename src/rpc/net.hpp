@@ -99,6 +99,12 @@ public:
 	int read_exact(void *buf, size_t n, bool idle_ok = false);
 	// Read and drop @p n bytes.
 	int discard(size_t n);
+	// Unix sockets: write @p iov with the descriptor @p fd attached to its
+	// first byte, and read exactly @p n bytes taking the one descriptor
+	// that came with them (-1 if none; more than one is an error). No
+	// spinning: these set up an arena once per connection.
+	int writev_fd(struct iovec *iov, int n, int fd);
+	int read_exact_fd(void *buf, size_t n, Fd &fd);
 
 	// Reads left that will sleep without spinning (backing off).
 	int spin_skips() const { return skip_; }

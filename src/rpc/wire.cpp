@@ -7,8 +7,54 @@
 
 namespace vaccel::rpc {
 
+bool shareable(uint32_t op, uint32_t type)
+{
+	switch (op) {
+	case VACCEL_OP_BLAS_SGEMM:
+	case VACCEL_OP_FPGA_ARRAYCOPY:
+	case VACCEL_OP_FPGA_MMULT:
+	case VACCEL_OP_FPGA_PARALLEL:
+	case VACCEL_OP_FPGA_VECTORADD:
+		break;
+	default:
+		return false;
+	}
+	switch (type) {
+	case VACCEL_ARG_INT8_ARRAY: case VACCEL_ARG_INT16_ARRAY:
+	case VACCEL_ARG_INT32_ARRAY: case VACCEL_ARG_INT64_ARRAY:
+	case VACCEL_ARG_UINT8_ARRAY: case VACCEL_ARG_UINT16_ARRAY:
+	case VACCEL_ARG_UINT32_ARRAY: case VACCEL_ARG_UINT64_ARRAY:
+	case VACCEL_ARG_FLOAT32_ARRAY: case VACCEL_ARG_FLOAT64_ARRAY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+namespace {
+
+bool shared(const ArgDesc &d)
+{
+	return d.flags & kArgShared;
+}
+
+// [offset, offset + size) inside the arena, aligned.
+bool in_arena(const ArgDesc &d, uint64_t arena_size)
+{
+	return d.offset % kAlign == 0 && d.size <= arena_size &&
+	       d.offset <= arena_size - d.size;
+}
+
+bool overlap(const ArgDesc &a, const ArgDesc &b)
+{
+	return a.size && b.size && a.offset < b.offset + b.size &&
+	       b.offset < a.offset + a.size;
+}
+
+} // namespace
+
 int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
-	      OpRequest &out)
+	      uint64_t arena_size, OpRequest &out)
 {
 	Reader r(body, len);
 	uint32_t nr_read = 0, nr_write = 0;
@@ -26,17 +72,34 @@ int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
 			r.get(d.type);
 			r.get(d.custom_id);
 			r.get(d.flags);
-			r.get(d.reserved);
+			r.get(d.offset);
 			r.get(d.size);
-			if (d.type >= VACCEL_ARG_MAX || (d.flags & ~kArgInOut))
+			if (d.type >= VACCEL_ARG_MAX ||
+			    (d.flags & ~(kArgInOut | kArgShared)))
+				return false;
+			if (shared(d) ? !shareable(out.op, d.type) ||
+						!in_arena(d, arena_size)
+				      : d.offset != 0)
 				return false;
 		}
 		return r.ok();
 	};
 	if (!desc(out.read, nr_read) || !desc(out.write, nr_write))
 		return VACCEL_EINVAL;
+	// A shared output overlapping another shared arg would have the
+	// plugin write what it reads.
+	for (auto &w : out.write) {
+		if (!shared(w))
+			continue;
+		for (auto *list : {&out.read, &out.write})
+			for (auto &o : *list)
+				if (&o != &w && shared(o) && overlap(w, o))
+					return VACCEL_EINVAL;
+	}
 	out.write_total = 0;
 	for (auto &d : out.write) {
+		if (shared(d))
+			continue;
 		if (d.size > max_write || out.write_total + padded(d.size) > max_write)
 			return VACCEL_ENOSPC;
 		out.write_total += padded(d.size);
@@ -45,6 +108,8 @@ int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
 		return VACCEL_EINVAL;
 	out.read_data.resize(nr_read);
 	for (uint32_t i = 0; i < nr_read; ++i) {
+		if (shared(out.read[i]))
+			continue; // the caller points it into the arena
 		if (out.read[i].size > r.left())
 			return VACCEL_EINVAL;
 		out.read_data[i] = r.take(out.read[i].size);
@@ -53,7 +118,7 @@ int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
 	}
 	out.inout_data.assign(nr_write, nullptr);
 	for (uint32_t i = 0; i < nr_write; ++i) {
-		if (!(out.write[i].flags & kArgInOut))
+		if (!(out.write[i].flags & kArgInOut) || shared(out.write[i]))
 			continue;
 		if (out.write[i].size > r.left())
 			return VACCEL_EINVAL;

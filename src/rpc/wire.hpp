@@ -17,7 +17,7 @@ static_assert(std::endian::native == std::endian::little,
 	      "the wire is little-endian; add byte swapping for this target");
 
 constexpr uint32_t kMagic = 0x4c434156; // "VACL"
-constexpr uint16_t kVersion = 1;
+constexpr uint16_t kVersion = 2; // 2: ARENA and shared args
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kAlign = 8; // payloads are padded so the agent can use them in place
 constexpr uint64_t kDefaultMaxMessage = 256ull << 20;
@@ -35,6 +35,7 @@ enum class Msg : uint16_t {
 	resource_unregister = 7,
 	op = 8,
 	model = 9, // torch, tf and tflite model operations
+	arena = 10, // a shared-memory arena for bulk arguments (unix only)
 };
 
 struct Header {
@@ -148,20 +149,38 @@ private:
 struct ArgDesc {
 	uint32_t type;
 	uint32_t custom_id;
-	uint32_t flags; // kArgInOut: a write arg whose initial bytes are sent
-	uint32_t reserved;
+	uint32_t flags; // kArgInOut, kArgShared
+	uint32_t offset; // kArgShared: where the bytes are in the arena
 	uint64_t size;
 };
+// A write arg whose initial bytes are sent (read and written).
 constexpr uint32_t kArgInOut = 1;
+// The arg's bytes are in the connection's arena at offset, not in the
+// body; a shared output's reply carries its size but not its bytes.
+constexpr uint32_t kArgShared = 2;
 constexpr size_t kArgDescSize = 24;
+
+// The arena: at most this large (offsets are 32-bit), and used only for
+// calls whose shareable bytes reach kArenaMinCall (below that, the socket
+// costs no more than the copy into the arena).
+constexpr uint64_t kMaxArena = 1ull << 30;
+constexpr uint64_t kArenaMinCall = 64u << 10;
+
+// Whether an argument of @p type to operation @p op may travel in the
+// arena. The guest can change arena bytes while the host's plugin reads
+// them, so only plain numeric arrays of the BLAS and array operations
+// qualify: for those, changed bytes give wrong numbers, never a parser of
+// the host's following a length or an offset that moved.
+bool shareable(uint32_t op, uint32_t type);
 
 // An OP request decoded in place: descriptors plus pointers into the body.
 struct OpRequest {
 	int64_t session = 0;
 	uint32_t op = 0;
 	std::vector<ArgDesc> read, write;
-	std::vector<const uint8_t *> read_data; // into the body
-	std::vector<const uint8_t *> inout_data; // per write arg; null if output only
+	std::vector<const uint8_t *> read_data; // into the body; null if shared
+	std::vector<const uint8_t *> inout_data; // per write arg; null if output
+						 // only or shared
 	uint64_t write_total = 0; // padded bytes the reply will carry
 };
 
@@ -212,8 +231,10 @@ int decode_model(const uint8_t *body, size_t len, ModelRequest &out);
 
 // Decode the body of an OP request. Returns 0 or a VACCEL_E* code; never
 // reads outside [body, body + len). @p max_write bounds what the agent will
-// allocate for outputs.
+// allocate for outputs. Shared args must be shareable(), aligned to kAlign,
+// inside an arena of @p arena_size bytes (0: the connection has none), and
+// no shared output may overlap another shared arg.
 int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
-	      OpRequest &out);
+	      uint64_t arena_size, OpRequest &out);
 
 } // namespace vaccel::rpc

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the agent's decoders of OP and MODEL bodies, the part of the wire
 // that walks guest-controlled sizes. Anything it accepts must lie inside the
-// buffer and within the output budget.
+// buffer and within the output budget, or inside the arena.
 #include "rpc/wire.hpp"
 
 #include <cstdlib>
@@ -19,10 +19,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (d.data + d.size > body + size || d.dims.size() > 8)
 				abort();
 	vaccel::rpc::OpRequest op;
-	constexpr uint64_t budget = 1 << 20;
-	if (vaccel::rpc::decode_op(body, size, budget, op) == 0) {
-		for (size_t i = 0; i < op.read.size(); ++i)
-			if (op.read_data[i] + op.read[i].size > body + size)
+	constexpr uint64_t budget = 1 << 20, arena = 1 << 16;
+	if (vaccel::rpc::decode_op(body, size, budget, arena, op) == 0) {
+		for (size_t i = 0; i < op.read.size(); ++i) {
+			auto &d = op.read[i];
+			if (d.flags & vaccel::rpc::kArgShared
+				    ? d.offset + d.size > arena
+				    : op.read_data[i] + d.size > body + size)
+				abort();
+		}
+		for (auto &d : op.write)
+			if ((d.flags & vaccel::rpc::kArgShared) &&
+			    d.offset + d.size > arena)
 				abort();
 		if (op.write_total > budget)
 			abort();

@@ -10,9 +10,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <random>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <thread>
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -191,6 +193,79 @@ std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
 	return rec;
 }
 
+// Operations whose numeric arrays are large enough for the arena: sgemm
+// reading C (beta != 0) and writing it only (genop, beta 0), and the array
+// operations; outputs recorded for a bit-for-bit comparison.
+std::vector<uint8_t> run_bulk(vaccel_session *s)
+{
+	std::vector<uint8_t> rec;
+	auto put = [&](const void *p, size_t n) {
+		auto *b = static_cast<const uint8_t *>(p);
+		rec.insert(rec.end(), b, b + n);
+	};
+	auto rc = [&](int r) { put(&r, sizeof r); };
+	const int64_t m = 150, n = 130, k = 170, ldc = 131;
+	std::vector<float> a(m * k), b(k * n), c(m * ldc), c2(m * n, 7.0F);
+	for (size_t i = 0; i < a.size(); ++i)
+		a[i] = (float)(i % 97) * 0.03125F - 1.0F;
+	for (size_t i = 0; i < b.size(); ++i)
+		b[i] = 1.0F / (float)(i % 89 + 1);
+	for (size_t i = 0; i < c.size(); ++i)
+		c[i] = (float)(i % 13);
+	rc(vaccel_sgemm(s, m, n, k, 1.5F, a.data(), k, b.data(), n, 0.25F,
+			c.data(), ldc));
+	put(c.data(), c.size() * 4);
+	uint8_t op = VACCEL_OP_BLAS_SGEMM;
+	int64_t lda = k, ldb = n, ldc2 = n;
+	float alpha = 2.0F, beta = 0.0F;
+	int64_t mm = m, nn = n, kk = k;
+	vaccel_arg rd[] = {{&op, 1, VACCEL_ARG_UINT8, 0, false},
+			   {&mm, 8, VACCEL_ARG_INT64, 0, false},
+			   {&nn, 8, VACCEL_ARG_INT64, 0, false},
+			   {&kk, 8, VACCEL_ARG_INT64, 0, false},
+			   {&alpha, 4, VACCEL_ARG_FLOAT32, 0, false},
+			   {a.data(), a.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
+			   {&lda, 8, VACCEL_ARG_INT64, 0, false},
+			   {b.data(), b.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
+			   {&ldb, 8, VACCEL_ARG_INT64, 0, false},
+			   {&beta, 4, VACCEL_ARG_FLOAT32, 0, false},
+			   {&ldc2, 8, VACCEL_ARG_INT64, 0, false}};
+	vaccel_arg wr[] = {{c2.data(), c2.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false}};
+	rc(vaccel_genop(s, rd, 11, wr, 1));
+	put(c2.data(), c2.size() * 4);
+	const size_t len = 300000; // 1.2 MB each way
+	std::vector<int> ia(len), io(len, -1);
+	for (size_t i = 0; i < len; ++i)
+		ia[i] = (int)(i * 2654435761u);
+	std::vector<float> fa(len), fb(len), f1(len, 1), f2(len, 2);
+	for (size_t i = 0; i < len; ++i) {
+		fa[i] = (float)i * 0.5F;
+		fb[i] = 3.0F - (float)(i % 7);
+	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	rc(vaccel_fpga_arraycopy(s, ia.data(), io.data(), len));
+	put(io.data(), len * 4);
+	rc(vaccel_fpga_parallel(s, fa.data(), fb.data(), f1.data(), f2.data(), len));
+	put(f1.data(), len * 4);
+	put(f2.data(), len * 4);
+	rc(vaccel_fpga_vadd(s, fa.data(), fb.data(), f1.data(), len, len));
+#pragma GCC diagnostic pop
+	put(f1.data(), len * 4);
+	return rec;
+}
+
+// Whether this process maps an agent's arena now.
+bool arena_mapped()
+{
+	std::ifstream maps("/proc/self/maps");
+	std::string line;
+	while (std::getline(maps, line))
+		if (line.find("memfd:vaccel-arena") != std::string::npos)
+			return true;
+	return false;
+}
+
 class Remote : public vtest::Runtime {
 protected:
 	std::string testlib = lib("vaccel-test-lib");
@@ -222,6 +297,49 @@ TEST_F(Remote, SameBytesLocallyAndOverUnixAndTcp)
 		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
 	}
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+TEST_F(Remote, BulkArraysCrossInASharedArenaOverUnixSockets)
+{
+#ifndef VACCEL_TEST_HAVE_BLAS
+	GTEST_SKIP() << "built without the blas plugin";
+#endif
+	ASSERT_EQ(boot({"blas", "noop"}), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	auto local = run_bulk(&s);
+	ASSERT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	const std::string host = plugin("blas") + ":" + plugin("noop");
+	Agent agent(host, {"-a", "@unix", "-a", "tcp://127.0.0.1:0"});
+	Agent no_arena(host, {"-a", "@unix", "--arena-max", "0"});
+	struct Case {
+		std::string addr;
+		const char *arena_mib; // VACCEL_RPC_ARENA_MIB
+		bool mapped;
+	} cases[] = {
+		{agent.addr(0), "256", true},
+		// sgemm in the arena, the larger arrays through the socket
+		{agent.addr(0), "1", true},
+		{agent.addr(0), "0", false},
+		{agent.addr(1), "256", false}, // no descriptors over TCP
+		{no_arena.addr(0), "256", false},
+	};
+	for (auto &c : cases) {
+		setenv("VACCEL_RPC_ARENA_MIB", c.arena_mib, 1);
+		ASSERT_EQ(boot_remote(c.addr), VACCEL_OK);
+		ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+		auto remote = run_bulk(&s);
+		EXPECT_EQ(arena_mapped(), c.mapped) << c.addr << " " << c.arena_mib;
+		ASSERT_EQ(vaccel_session_release(&s), VACCEL_OK);
+		EXPECT_FALSE(arena_mapped()); // unmapped with the session
+		EXPECT_TRUE(remote == local) << "differs over " << c.addr
+					     << " with an arena of "
+					     << c.arena_mib << " MiB";
+		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
+	}
+	unsetenv("VACCEL_RPC_ARENA_MIB");
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_EQ(no_arena.stop(), 0) << no_arena.log();
 }
 
 TEST_F(Remote, TensorsThatLieAboutTheirSizeAreRefused)
@@ -588,7 +706,7 @@ TEST_F(Remote, HostileFramesDropOnlyTheirConnection)
 			Raw r(agent.addr(0));
 			r.hello();
 			uint32_t len = rng() % 512;
-			r.header((Msg)(rng() % 10), len);
+			r.header((Msg)(rng() % 11), len);
 			std::vector<uint8_t> junk(len);
 			for (auto &x : junk)
 				x = (uint8_t)rng();
@@ -601,6 +719,83 @@ TEST_F(Remote, HostileFramesDropOnlyTheirConnection)
 	EXPECT_EQ(vaccel_session_release(&good), VACCEL_OK);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 	EXPECT_NE(agent.log().find("dropped"), std::string::npos);
+}
+
+namespace {
+
+// Asks for an arena of @p want bytes on @p r; the reply's status, size and
+// descriptor.
+struct ArenaReply {
+	int status = -1;
+	uint64_t size = 0;
+	Fd fd;
+};
+ArenaReply ask_arena(Raw &r, uint64_t want)
+{
+	r.header(Msg::arena, 8);
+	r.send(&want, 8);
+	Stream st(Fd(dup(r.fd.get())), 2000, 0);
+	ArenaReply out;
+	uint8_t hb[kHeaderSize];
+	if (st.read_exact_fd(hb, kHeaderSize, out.fd))
+		return out;
+	Header h = decode_header(hb);
+	out.status = h.status;
+	if (h.body_len == 8)
+		st.read_exact(&out.size, 8);
+	fcntl(r.fd.get(), F_SETFL, 0); // Raw reads blocking
+	return out;
+}
+
+} // namespace
+
+TEST_F(Remote, ArenaIsSealedBoundedAndChecked)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "-a", "tcp://127.0.0.1:0",
+				   "--arena-max", "1048576"});
+	{ // no descriptors over TCP
+		Raw r(agent.addr(1));
+		r.hello();
+		ArenaReply a = ask_arena(r, 1 << 20);
+		EXPECT_EQ(a.status, VACCEL_ENOTSUP);
+		EXPECT_FALSE(a.fd);
+	}
+	Raw r(agent.addr(0));
+	r.hello();
+	ArenaReply a = ask_arena(r, 1ull << 40); // capped by --arena-max
+	ASSERT_EQ(a.status, VACCEL_OK);
+	ASSERT_TRUE(a.fd);
+	EXPECT_EQ(a.size, 1u << 20);
+	struct stat st{};
+	ASSERT_EQ(fstat(a.fd.get(), &st), 0);
+	EXPECT_EQ((uint64_t)st.st_size, a.size);
+	// The guest cannot shrink it under the agent's mapping, nor unseal it.
+	int seals = fcntl(a.fd.get(), F_GET_SEALS);
+	EXPECT_EQ(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	EXPECT_NE(ftruncate(a.fd.get(), 4096), 0);
+	// One per connection.
+	EXPECT_EQ(ask_arena(r, 4096).status, VACCEL_ENOTSUP);
+	// An array said to lie past the end of the arena drops the connection.
+	r.header(Msg::session_init, 8);
+	r.send("\0\0\0\0\0\0\0\0", 8);
+	uint8_t reply[kHeaderSize + 8];
+	ASSERT_TRUE(r.recv_all(reply, sizeof reply));
+	int64_t sid = 0;
+	memcpy(&sid, reply + kHeaderSize, 8);
+	Writer w;
+	w.put<int64_t>(sid).put<uint32_t>(VACCEL_OP_FPGA_ARRAYCOPY)
+		.put<uint32_t>(1).put<uint32_t>(1);
+	w.put<uint32_t>(VACCEL_ARG_INT32_ARRAY).put<uint32_t>(0)
+		.put<uint32_t>(kArgShared).put<uint32_t>(0).put<uint64_t>(4096);
+	w.put<uint32_t>(VACCEL_ARG_INT32_ARRAY).put<uint32_t>(0)
+		.put<uint32_t>(kArgShared).put<uint32_t>((1u << 20) - 4088)
+		.put<uint64_t>(4096);
+	w.pad();
+	r.header(Msg::op, (uint32_t)w.size());
+	r.send(w.buf().data(), w.size());
+	EXPECT_TRUE(r.closed_by_agent());
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
 
 TEST_F(Remote, AgentRefusesBadOptions)

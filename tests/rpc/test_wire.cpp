@@ -118,7 +118,7 @@ TEST(Wire, DecodeOpRoundTrip)
 {
 	auto body = encode_op(7, VACCEL_OP_NOOP, {{1, 2, 3}, {}, {9}}, {16, 0});
 	OpRequest op;
-	ASSERT_EQ(decode_op(body.data(), body.size(), 1 << 20, op), 0);
+	ASSERT_EQ(decode_op(body.data(), body.size(), 1 << 20, 0, op), 0);
 	EXPECT_EQ(op.session, 7);
 	ASSERT_EQ(op.read.size(), 3u);
 	EXPECT_EQ(op.read[0].size, 3u);
@@ -127,27 +127,93 @@ TEST(Wire, DecodeOpRoundTrip)
 	EXPECT_EQ(op.write_total, 16u);
 	// Every truncation is refused.
 	for (size_t n = 0; n < body.size(); ++n)
-		EXPECT_NE(decode_op(body.data(), n, 1 << 20, op), 0) << n;
+		EXPECT_NE(decode_op(body.data(), n, 1 << 20, 0, op), 0) << n;
 	// Trailing garbage too.
 	body.push_back(0);
-	EXPECT_EQ(decode_op(body.data(), body.size(), 1 << 20, op), VACCEL_EINVAL);
+	EXPECT_EQ(decode_op(body.data(), body.size(), 1 << 20, 0, op), VACCEL_EINVAL);
 }
 
 TEST(Wire, DecodeOpLimits)
 {
 	OpRequest op;
 	auto big = encode_op(1, 0, {}, {1ull << 40});
-	EXPECT_EQ(decode_op(big.data(), big.size(), 1 << 20, op), VACCEL_ENOSPC);
+	EXPECT_EQ(decode_op(big.data(), big.size(), 1 << 20, 0, op), VACCEL_ENOSPC);
 	auto many = encode_op(1, 0, {}, {600000, 600000});
-	EXPECT_EQ(decode_op(many.data(), many.size(), 1 << 20, op), VACCEL_ENOSPC);
+	EXPECT_EQ(decode_op(many.data(), many.size(), 1 << 20, 0, op), VACCEL_ENOSPC);
 	// A read size larger than the body.
 	auto lie = encode_op(1, 0, {{1, 2}}, {});
 	lie[20 + 16] = 0xff; // size low byte of the first descriptor
-	EXPECT_EQ(decode_op(lie.data(), lie.size(), 1 << 20, op), VACCEL_EINVAL);
+	EXPECT_EQ(decode_op(lie.data(), lie.size(), 1 << 20, 0, op), VACCEL_EINVAL);
 	// Too many args.
 	Writer w;
 	w.put<int64_t>(1).put<uint32_t>(0).put<uint32_t>(kMaxArgs + 1).put<uint32_t>(0);
-	EXPECT_EQ(decode_op(w.buf().data(), w.size(), 1 << 20, op), VACCEL_EINVAL);
+	EXPECT_EQ(decode_op(w.buf().data(), w.size(), 1 << 20, 0, op), VACCEL_EINVAL);
+}
+
+namespace {
+
+// An op body of descriptors only: {type, flags, offset, size} per arg.
+struct D {
+	uint32_t type, flags, offset;
+	uint64_t size;
+};
+std::vector<uint8_t> encode_descs(uint32_t op, const std::vector<D> &rd,
+				  const std::vector<D> &wr)
+{
+	Writer w;
+	w.put<int64_t>(1).put<uint32_t>(op).put<uint32_t>((uint32_t)rd.size())
+		.put<uint32_t>((uint32_t)wr.size());
+	for (auto *l : {&rd, &wr})
+		for (auto &d : *l)
+			w.put<uint32_t>(d.type).put<uint32_t>(0).put<uint32_t>(d.flags)
+				.put<uint32_t>(d.offset).put<uint64_t>(d.size);
+	w.pad();
+	return w.buf();
+}
+
+} // namespace
+
+TEST(Wire, DecodeOpSharedArgs)
+{
+	const uint32_t F = VACCEL_ARG_FLOAT32_ARRAY, S = kArgShared;
+	const uint32_t sg = VACCEL_OP_BLAS_SGEMM;
+	OpRequest op;
+	auto dec = [&](uint32_t code, std::vector<D> rd, std::vector<D> wr,
+		       uint64_t arena = 4096) {
+		auto b = encode_descs(code, rd, wr);
+		return decode_op(b.data(), b.size(), 1 << 20, arena, op);
+	};
+	// Two inputs and an in/out output in the arena: no body bytes, no
+	// output budget used.
+	ASSERT_EQ(dec(sg, {{F, S, 0, 1024}, {F, S, 1024, 1024}},
+		      {{F, S | kArgInOut, 2048, 2048}}),
+		  VACCEL_OK);
+	EXPECT_EQ(op.read_data[0], nullptr);
+	EXPECT_EQ(op.read[1].offset, 1024u);
+	EXPECT_EQ(op.inout_data[0], nullptr);
+	EXPECT_EQ(op.write_total, 0u);
+	// Inputs may overlap each other.
+	EXPECT_EQ(dec(sg, {{F, S, 0, 1024}, {F, S, 0, 1024}}, {{F, S, 1024, 8}}),
+		  VACCEL_OK);
+	// No arena on this connection.
+	EXPECT_EQ(dec(sg, {{F, S, 0, 8}}, {}, 0), VACCEL_EINVAL);
+	// Not an operation whose args may be shared, or not a numeric array.
+	EXPECT_EQ(dec(VACCEL_OP_NOOP, {{F, S, 0, 8}}, {}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(VACCEL_OP_EXEC, {{F, S, 0, 8}}, {}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {{VACCEL_ARG_UCHAR_ARRAY, S, 0, 8}}, {}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {{VACCEL_ARG_BUFFER, S, 0, 8}}, {}), VACCEL_EINVAL);
+	// Misaligned, past the end, wrapping around.
+	EXPECT_EQ(dec(sg, {{F, S, 4, 8}}, {}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {{F, S, 4088, 16}}, {}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {{F, S, 4088, 8}}, {}), VACCEL_OK);
+	EXPECT_EQ(dec(sg, {{F, S, 0xfffffff8u, ~0ull - 3}}, {}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {{F, S, 8, 4096}}, {}), VACCEL_EINVAL);
+	// An output overlapping an input or another output.
+	EXPECT_EQ(dec(sg, {{F, S, 0, 1024}}, {{F, S, 1016, 16}}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {}, {{F, S, 0, 64}, {F, S, 56, 8}}), VACCEL_EINVAL);
+	// An offset on an arg that is not shared, and unknown flags.
+	EXPECT_EQ(dec(sg, {}, {{F, 0, 8, 8}}), VACCEL_EINVAL);
+	EXPECT_EQ(dec(sg, {}, {{F, 4, 0, 8}}), VACCEL_EINVAL);
 }
 
 TEST(Wire, DecodeOpSurvivesRandomInput)
@@ -171,12 +237,16 @@ TEST(Wire, DecodeOpSurvivesRandomInput)
 			for (auto &x : b)
 				x = (uint8_t)rng();
 		}
-		int ret = decode_op(b.data(), b.size(), 1 << 16, op);
+		int ret = decode_op(b.data(), b.size(), 1 << 16, 4096, op);
 		if (ret == 0) {
 			// Whatever it accepted lies inside the buffer.
 			for (size_t k = 0; k < op.read.size(); ++k)
-				ASSERT_LE(op.read_data[k] + op.read[k].size,
-					  b.data() + b.size());
+				if (op.read[k].flags & kArgShared)
+					ASSERT_LE(op.read[k].offset + op.read[k].size,
+						  4096u);
+				else
+					ASSERT_LE(op.read_data[k] + op.read[k].size,
+						  b.data() + b.size());
 			ASSERT_LE(op.write_total, 1u << 16);
 		}
 	}
@@ -254,6 +324,41 @@ TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
 		p.byte(late);
 	EXPECT_EQ(p.s.spin_skips(), Stream::kMinBackoff);
+}
+
+TEST(Stream, PassesOneDescriptorWithTheBytes)
+{
+	int sv[2];
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	Stream a(Fd(sv[0]), 2000, 0), b(Fd(sv[1]), 2000, 0);
+	int pipefd[2];
+	ASSERT_EQ(pipe(pipefd), 0);
+	Fd rd(pipefd[0]), wr(pipefd[1]);
+	char msg[] = "header and body";
+	iovec iov[] = {{msg, 6}, {msg + 6, sizeof msg - 6}};
+	ASSERT_EQ(a.writev_fd(iov, 2, wr.get()), 0);
+	char got[sizeof msg] = {};
+	Fd fd;
+	ASSERT_EQ(b.read_exact_fd(got, sizeof got, fd), 0);
+	EXPECT_STREQ(got, msg);
+	ASSERT_TRUE(fd);
+	// The descriptor received is the pipe's write end.
+	ASSERT_EQ(write(fd.get(), "x", 1), 1);
+	char c = 0;
+	ASSERT_EQ(read(rd.get(), &c, 1), 1);
+	EXPECT_EQ(c, 'x');
+	// Bytes without a descriptor: none taken.
+	iovec plain{msg, 4};
+	ASSERT_EQ(a.writev_all(&plain, 1), 0);
+	Fd none;
+	ASSERT_EQ(b.read_exact_fd(got, 4, none), 0);
+	EXPECT_FALSE(none);
+	// A second descriptor in the same read is refused, and closed.
+	ASSERT_EQ(a.writev_fd(&plain, 1, wr.get()), 0);
+	ASSERT_EQ(a.writev_fd(&plain, 1, rd.get()), 0);
+	Fd two;
+	EXPECT_EQ(b.read_exact_fd(got, 8, two), VACCEL_EBACKEND);
+	EXPECT_FALSE(two);
 }
 
 TEST(Stream, NoSpinningWhenTurnedOff)
