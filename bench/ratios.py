@@ -30,8 +30,10 @@ PAIRS = [
      "BM_raw_tcp_pingpong_blocking/real_time", 1.3, ""),
     ("remote noop, tcp, no spin, in turns", "BM_pair_noop_tcp_nospin/manual_time:vaccel",
      "BM_pair_noop_tcp_nospin/manual_time:direct", 1.3, ""),
-    ("64 MiB round trip (time)", "BM_pair_64MiB/manual_time:vaccel",
-     "BM_pair_64MiB/manual_time:direct", 1.25, "throughput >= 80% of raw echo, in turns"),
+    ("64 MiB round trip (time), shared arena", "BM_pair_64MiB/arena:1/manual_time:vaccel",
+     "BM_pair_64MiB/arena:1/manual_time:direct", 1.25, "throughput >= 80% of raw echo, in turns"),
+    ("64 MiB round trip (time), socket", "BM_pair_64MiB/arena:0/manual_time:vaccel",
+     "BM_pair_64MiB/arena:0/manual_time:direct", 1.25, "as over TCP or vsock, in turns"),
     ("sgemm 512, remote / local", "BM_pair_sgemm_512/manual_time:vaccel",
      "BM_pair_sgemm_512/manual_time:direct", 1.15, "in turns"),
 ]
