@@ -293,7 +293,19 @@ Stream::Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us)
 	: fd_(std::move(fd)), timeout_ms_(timeout_ms), spin_us_(spin_us),
 	  spin_max_us_(spin_max_us)
 {
-	set_nonblock(fd_.get());
+	// Blocking descriptor: every spinning or writing call passes
+	// MSG_DONTWAIT, and a read that sleeps for its first byte sleeps in
+	// recv() itself, bounded by SO_RCVTIMEO: one system call per wake-up,
+	// as a plain blocking reader makes, instead of a failed recv, a
+	// poll() and the recv (without spinning, that was several us of a
+	// ~45 us round trip on this kind of VM).
+	int fl = fcntl(fd_.get(), F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		fcntl(fd_.get(), F_SETFL, fl & ~O_NONBLOCK);
+	timeval tv{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
+	// Without it a sleeping recv() would have no bound: then poll().
+	recv_sleeps_ = setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv,
+				  sizeof tv) == 0;
 	// Room for a few MiB in flight (as far as net.core.[rw]mem_max
 	// allow; best effort, vsock has its own sizes): a bulk argument then
 	// crosses in a few socket buffers' worth instead of hundreds of
@@ -335,7 +347,7 @@ int Stream::writev_all(struct iovec *iov, int n)
 		msghdr msg{};
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)(n > IOV_MAX ? IOV_MAX : n);
-		ssize_t w = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+		ssize_t w = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -430,7 +442,16 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 	bool empty = false;  // and there was none to read at first
 	long long mid_spin_until = 0;
 	while (n > 0) {
-		ssize_t r = recv(fd_.get(), p, n, MSG_DONTWAIT);
+		// The first byte, once there is no spinning to do (none
+		// configured, or this read's spin is over), is slept for in
+		// recv() itself: one system call per wake-up, as a plain
+		// blocking reader makes, instead of a failed recv(), a poll()
+		// and the recv(). SO_RCVTIMEO (the call's timeout) bounds it.
+		// With spinning configured, a non-blocking probe comes first so
+		// that a read that found nothing is known (spun(), waited()).
+		const bool sleep = first && !spinning && (empty || !spin_us_) &&
+				   recv_sleeps_;
+		ssize_t r = recv(fd_.get(), p, n, sleep ? 0 : MSG_DONTWAIT);
 		if (r > 0) {
 			// Only a read that found nothing says how long the peer
 			// takes; bytes already there (the rest of a message) do
@@ -456,6 +477,12 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 			continue;
 		if (errno != EAGAIN)
 			return VACCEL_ESESS;
+		if (sleep) {
+			// SO_RCVTIMEO ran out, at about the deadline.
+			if (!idle_ok && monotonic_ns() >= deadline)
+				return VACCEL_ETIMEDOUT;
+			continue;
+		}
 		if (first)
 			empty = true;
 		// No pause instruction in the loop: in a VM, pause loops trap
@@ -467,6 +494,8 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 			spinning = false;
 			spun(false);
 		}
+		if (first && recv_sleeps_)
+			continue; // the next round sleeps in recv()
 		// In the middle of a message the rest comes as fast as the
 		// writer refills the socket buffer: spin the plain spin for it
 		// rather than sleep once per buffer's worth.

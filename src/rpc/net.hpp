@@ -64,7 +64,8 @@ int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 
 // A stream with a deadline per operation. Reads first spin on non-blocking
 // receives for up to spin_us (a remote call's cost is mostly the wake-up of
-// a sleeping reader), then sleep in poll() until the deadline.
+// a sleeping reader), then sleep until the deadline: in recv() itself for a
+// message's first byte (SO_RCVTIMEO bounds it), in poll() inside one.
 //
 // Spinning adapts: it pays only when the peer answers within the spin, so
 // after kMissesToBackOff spins in a row that ended in sleep anyway (a long
@@ -127,6 +128,7 @@ private:
 	int misses_ = 0;  // spins in a row that ended in a sleep
 	int skip_ = 0;    // reads left that sleep without spinning
 	int backoff_ = kMinBackoff;
+	bool recv_sleeps_ = false; // SO_RCVTIMEO set: reads may sleep in recv()
 };
 
 long long monotonic_ns();

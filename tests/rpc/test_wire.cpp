@@ -7,6 +7,7 @@
 #include <vaccel.h>
 
 #include <gtest/gtest.h>
+#include <chrono>
 #include <random>
 #include <thread>
 #include <unistd.h>
@@ -359,6 +360,35 @@ TEST(Stream, PassesOneDescriptorWithTheBytes)
 	Fd two;
 	EXPECT_EQ(b.read_exact_fd(got, 8, two), VACCEL_EBACKEND);
 	EXPECT_FALSE(two);
+}
+
+TEST(Stream, SleepingReadsKeepTheirDeadline)
+{
+	for (int spin : {0, 50}) {
+		int sv[2];
+		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		Stream s(Fd(sv[0]), 150, spin);
+		Fd peer(sv[1]);
+		char b[4];
+		auto t0 = std::chrono::steady_clock::now();
+		EXPECT_EQ(s.read_exact(b, 4), VACCEL_ETIMEDOUT) << spin;
+		auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+				  std::chrono::steady_clock::now() - t0)
+				  .count();
+		EXPECT_GE(ms, 140) << spin;
+		EXPECT_LT(ms, 1500) << spin;
+		// Part of a message, then nothing: the rest times out too.
+		ASSERT_EQ(write(peer.get(), "ab", 2), 2);
+		EXPECT_EQ(s.read_exact(b, 4), VACCEL_ETIMEDOUT) << spin;
+		// A peer that closes: an error at once, not at the deadline.
+		int sv2[2];
+		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv2), 0);
+		Stream s2(Fd(sv2[0]), 5000, spin);
+		::close(sv2[1]);
+		t0 = std::chrono::steady_clock::now();
+		EXPECT_EQ(s2.read_exact(b, 4), VACCEL_ESESS);
+		EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+	}
 }
 
 TEST(Stream, NoSpinningWhenTurnedOff)
