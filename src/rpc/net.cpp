@@ -4,6 +4,7 @@
 #include "vaccel/error.h"
 #include "vaccel/log.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <climits>
@@ -433,6 +434,17 @@ void Stream::spun(bool hit)
 int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 {
 	auto *p = static_cast<char *>(buf);
+	if (rpos_ < rlen_) { // read ahead last time
+		size_t k = std::min(n, rlen_ - rpos_);
+		memcpy(p, rbuf_.get() + rpos_, k);
+		rpos_ += k;
+		p += k;
+		n -= k;
+		if (n == 0)
+			return 0;
+	}
+	if (n < kReadAhead && !rbuf_)
+		rbuf_.reset(new uint8_t[kReadAhead]);
 	long long start = monotonic_ns();
 	long long budget = spin_budget_ns();
 	bool spinning = spin_now();
@@ -451,7 +463,15 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 		// that a read that found nothing is known (spun(), waited()).
 		const bool sleep = first && !spinning && (empty || !spin_us_) &&
 				   recv_sleeps_;
-		ssize_t r = recv(fd_.get(), p, n, sleep ? 0 : MSG_DONTWAIT);
+		const bool ahead = n < kReadAhead;
+		ssize_t r = recv(fd_.get(), ahead ? (char *)rbuf_.get() : p,
+				 ahead ? kReadAhead : n, sleep ? 0 : MSG_DONTWAIT);
+		if (r > 0 && ahead) {
+			rlen_ = (size_t)r;
+			rpos_ = std::min(n, rlen_);
+			memcpy(p, rbuf_.get(), rpos_);
+			r = (ssize_t)rpos_;
+		}
 		if (r > 0) {
 			// Only a read that found nothing says how long the peer
 			// takes; bytes already there (the rest of a message) do
@@ -555,6 +575,8 @@ int Stream::writev_fd(struct iovec *iov, int n, int fd)
 
 int Stream::read_exact_fd(void *buf, size_t n, Fd &fd)
 {
+	if (rpos_ < rlen_)
+		return VACCEL_EBACKEND; // bytes came before the message asked for
 	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
 	auto *p = static_cast<char *>(buf);
 	int bad = 0;

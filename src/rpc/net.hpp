@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -86,7 +87,11 @@ public:
 	Stream() = default;
 	Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us = 0);
 	bool open() const { return bool(fd_); }
-	void close() { fd_.reset(); }
+	void close()
+	{
+		fd_.reset();
+		rpos_ = rlen_ = 0;
+	}
 	int fd() const { return fd_.get(); }
 	void set_spin(int us, int max_us)
 	{
@@ -129,6 +134,12 @@ private:
 	int skip_ = 0;    // reads left that sleep without spinning
 	int backoff_ = kMinBackoff;
 	bool recv_sleeps_ = false; // SO_RCVTIMEO set: reads may sleep in recv()
+	// Read-ahead for small reads: a header and a small body arrive in one
+	// recv(). Reads of kReadAhead bytes or more go straight to the
+	// caller's buffer (bulk data is not copied through here).
+	static constexpr size_t kReadAhead = 4096;
+	std::unique_ptr<uint8_t[]> rbuf_;
+	size_t rpos_ = 0, rlen_ = 0;
 };
 
 long long monotonic_ns();

@@ -391,6 +391,34 @@ TEST(Stream, SleepingReadsKeepTheirDeadline)
 	}
 }
 
+TEST(Stream, ReadAheadKeepsEveryByteInOrder)
+{
+	int sv[2];
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	Stream s(Fd(sv[0]), 2000, 0);
+	Fd peer(sv[1]);
+	// A small header, a bulk body whose start the header's read takes
+	// ahead, then two small messages in one write.
+	std::vector<uint8_t> all(24 + 10000 + 8 + 8);
+	for (size_t i = 0; i < all.size(); ++i)
+		all[i] = (uint8_t)(i * 7 + i / 251);
+	ASSERT_EQ(write(peer.get(), all.data(), all.size()), (ssize_t)all.size());
+	std::vector<uint8_t> got(all.size());
+	ASSERT_EQ(s.read_exact(got.data(), 24), 0);
+	ASSERT_EQ(s.read_exact(got.data() + 24, 10000), 0);
+	ASSERT_EQ(s.read_exact(got.data() + 10024, 8), 0);
+	ASSERT_EQ(s.discard(3), 0);
+	ASSERT_EQ(s.read_exact(got.data() + 10035, 5), 0);
+	for (size_t i = 10032; i < 10035; ++i)
+		got[i] = all[i];
+	EXPECT_TRUE(got == all);
+	// Bytes read ahead before a descriptor's message: refused.
+	ASSERT_EQ(write(peer.get(), "0123456789", 10), 10);
+	ASSERT_EQ(s.read_exact(got.data(), 4), 0);
+	Fd fd;
+	EXPECT_EQ(s.read_exact_fd(got.data(), 6, fd), VACCEL_EBACKEND);
+}
+
 TEST(Stream, NoSpinningWhenTurnedOff)
 {
 	StreamPair p(0);
