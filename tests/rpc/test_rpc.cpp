@@ -802,6 +802,10 @@ TEST_F(Remote, AgentRefusesBadOptions)
 {
 	Agent none(kHostPlugins, {"--max-sessions", "0", "-a", "@unix"});
 	EXPECT_EQ(none.stop(), 2);
+	Agent big(kHostPlugins, {"--arena-max", "2147483648", "-a", "@unix"});
+	EXPECT_EQ(big.stop(), 2); // past the 1 GiB an offset can reach
+	Agent neg(kHostPlugins, {"--arena-max", "-1", "-a", "@unix"});
+	EXPECT_EQ(neg.stop(), 2);
 	Agent remote(kHostPlugins, {"-a", "tcp://0.0.0.0:0"});
 	EXPECT_EQ(remote.stop(), 1);
 	EXPECT_NE(remote.log().find("non-loopback"), std::string::npos);
