@@ -123,6 +123,25 @@ private:
 	uint64_t total_ = 0;
 };
 BlobCache cache;
+
+// Growable byte buffers whose new bytes are not zeroed: a request body is
+// overwritten by recv() and outputs by memcpy/memset per call, so zeroing
+// on growth only doubled the first large call's cost (on top of the
+// kernel's own zeroing of fresh pages).
+template <class T> struct NoInit : std::allocator<T> {
+	using value_type = T;
+	template <class U> struct rebind {
+		using other = NoInit<U>;
+	};
+	NoInit() = default;
+	template <class U> NoInit(const NoInit<U> &) noexcept {}
+	template <class U> void construct(U *p) noexcept { ::new ((void *)p) U; }
+	template <class U, class... A> void construct(U *p, A &&...a)
+	{
+		::new ((void *)p) U(std::forward<A>(a)...);
+	}
+};
+using Bytes = std::vector<uint8_t, NoInit<uint8_t>>;
 const uint8_t kZeros[kAlign] = {};
 
 // Spinning for the next request pays only while every connection can have
@@ -200,16 +219,16 @@ private:
 		std::vector<iovec> iov{{}, {&v, sizeof v}};
 		return reply(req, 0, iov);
 	}
-	bool handle(const Header &h, const std::vector<uint8_t> &body);
+	bool handle(const Header &h, const Bytes &body);
 	bool on_hello(const Header &h, Reader &r);
 	bool on_session_init(const Header &h, Reader &r);
 	bool on_session_release(const Header &h, Reader &r);
 	bool on_blob_query(const Header &h, Reader &r);
-	bool on_blob_put(const Header &h, const std::vector<uint8_t> &body);
+	bool on_blob_put(const Header &h, const Bytes &body);
 	bool on_register(const Header &h, Reader &r);
 	bool on_unregister(const Header &h, Reader &r);
-	bool on_op(const Header &h, const std::vector<uint8_t> &body);
-	bool on_model(const Header &h, const std::vector<uint8_t> &body);
+	bool on_op(const Header &h, const Bytes &body);
+	bool on_model(const Header &h, const Bytes &body);
 	bool on_arena(const Header &h, Reader &r);
 	int exec_allowed(const OpRequest &op);
 	vaccel_session *session(int64_t id)
@@ -228,7 +247,7 @@ private:
 	Arena arena_;
 	std::map<int64_t, vaccel_session *> sessions_;
 	std::map<int64_t, Resource> resources_;
-	std::vector<uint8_t> out_; // outputs of the call in progress
+	Bytes out_; // outputs of the call in progress
 };
 
 int Connection::reply(const Header &req, int status, std::vector<iovec> &iov)
@@ -252,7 +271,7 @@ void Connection::serve()
 	say("connection %" PRIu64 " from %s opened", id_, peer_.c_str());
 	// Request bodies land here; it keeps its capacity (at most
 	// --max-message) for the life of the connection.
-	std::vector<uint8_t> body;
+	Bytes body;
 	const char *why = "closed by the peer";
 	active_connections++;
 	for (;;) {
@@ -293,7 +312,7 @@ void Connection::serve()
 	say("connection %" PRIu64 " %s; released %zu session(s)", id_, why, n);
 }
 
-bool Connection::handle(const Header &h, const std::vector<uint8_t> &body)
+bool Connection::handle(const Header &h, const Bytes &body)
 {
 	Reader r(body.data(), body.size());
 	switch ((Msg)h.type) {
@@ -426,7 +445,7 @@ bool Connection::on_blob_query(const Header &h, Reader &r)
 	return reply(h, 0, iov) == 0;
 }
 
-bool Connection::on_blob_put(const Header &h, const std::vector<uint8_t> &body)
+bool Connection::on_blob_put(const Header &h, const Bytes &body)
 {
 	if (body.size() < 32)
 		return false;
@@ -563,7 +582,7 @@ int Connection::exec_allowed(const OpRequest &op)
 	return VACCEL_EPERM;
 }
 
-bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
+bool Connection::on_op(const Header &h, const Bytes &body)
 {
 	OpRequest op;
 	int ret = decode_op(body.data(), body.size(), opt.max_message,
@@ -597,7 +616,7 @@ bool Connection::on_op(const Header &h, const std::vector<uint8_t> &body)
 	}
 	// Reused across calls: fresh pages would cost a fault each (a third
 	// of a 64 MiB call).
-	std::vector<uint8_t> &out = out_;
+	Bytes &out = out_;
 	if (out.size() < op.write_total)
 		out.resize(op.write_total);
 	std::vector<uint64_t> sizes(op.write.size());
@@ -810,7 +829,7 @@ void encode_status(Writer &w, uint32_t code, const char *message)
 
 } // namespace
 
-bool Connection::on_model(const Header &h, const std::vector<uint8_t> &body)
+bool Connection::on_model(const Header &h, const Bytes &body)
 {
 	ModelRequest t;
 	if (decode_model(body.data(), body.size(), t))
