@@ -1145,6 +1145,10 @@ int main(int argc, char **argv)
 
 	std::vector<Fd> listeners;
 	std::vector<Address> bound_addrs;
+	// The unix socket files this agent made (device, inode): at exit it
+	// removes a path only if it is still its own, not the socket of an
+	// agent started in its place meanwhile.
+	std::vector<std::pair<dev_t, ino_t>> own_files;
 	for (auto &uri : opt.addrs) {
 		Address a, bound;
 		std::string why;
@@ -1153,9 +1157,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (a.kind == Address::kUnix) {
+			// A socket file left by an agent that is gone is removed;
+			// one that an agent still listens on is not taken over.
 			struct stat st {};
-			if (lstat(a.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
-				unlink(a.path.c_str()); // a previous agent's
+			if (lstat(a.path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+				Fd probe;
+				if (connect_to(a, 1000, probe) == 0) {
+					fprintf(stderr, "vaccel-agent: %s: another agent "
+						"is listening there\n", uri.c_str());
+					return 1;
+				}
+				unlink(a.path.c_str());
+			}
 		}
 		Fd fd;
 		int ret = listen_on(a, opt.allow_remote, fd, bound);
@@ -1166,6 +1179,11 @@ int main(int argc, char **argv)
 		}
 		printf("listening on %s\n", bound.uri().c_str());
 		fflush(stdout);
+		struct stat st {};
+		if (a.kind == Address::kUnix && lstat(a.path.c_str(), &st) == 0)
+			own_files.emplace_back(st.st_dev, st.st_ino);
+		else
+			own_files.emplace_back(0, 0);
 		listeners.push_back(std::move(fd));
 		bound_addrs.push_back(bound);
 	}
@@ -1228,9 +1246,13 @@ int main(int argc, char **argv)
 	for (auto &l : live)
 		l.thread.join();
 	live.clear();
-	for (auto &a : bound_addrs)
-		if (a.kind == Address::kUnix)
+	for (size_t i = 0; i < bound_addrs.size(); ++i) {
+		const Address &a = bound_addrs[i];
+		struct stat st {};
+		if (a.kind == Address::kUnix && lstat(a.path.c_str(), &st) == 0 &&
+		    std::make_pair(st.st_dev, st.st_ino) == own_files[i])
 			unlink(a.path.c_str());
+	}
 	vaccel_cleanup();
 	say("stopped");
 	return 0;

@@ -798,6 +798,47 @@ TEST_F(Remote, ArenaIsSealedBoundedAndChecked)
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
 
+TEST_F(Remote, AgentsDoNotTakeEachOthersSocketPath)
+{
+	char tmpl[] = "/tmp/vaccel-path.XXXXXX";
+	ASSERT_NE(mkdtemp(tmpl), nullptr);
+	const std::string path = std::string(tmpl) + "/a.sock";
+	const std::string uri = "unix://" + path;
+	using Args = std::vector<std::string>;
+	auto noop_works = [&] {
+		vaccel_session s{};
+		bool ok = boot_remote(uri) == VACCEL_OK &&
+			  vaccel_session_init(&s, 0) == VACCEL_OK &&
+			  vaccel_noop(&s) == VACCEL_OK;
+		vaccel_session_release(&s);
+		vaccel_cleanup();
+		return ok;
+	};
+	auto a = std::make_unique<Agent>(kHostPlugins, Args{"-a", uri});
+	ASSERT_TRUE(noop_works());
+	// A second agent on a path a live one listens on refuses to start.
+	Agent b(kHostPlugins, Args{"-a", uri});
+	EXPECT_EQ(b.stop(), 1);
+	EXPECT_NE(b.log().find("another agent"), std::string::npos) << b.log();
+	EXPECT_TRUE(noop_works());
+	// An agent started in place of one still finishing (its file gone,
+	// a new one bound): the old one's exit leaves the new file alone.
+	ASSERT_EQ(unlink(path.c_str()), 0);
+	Agent c(kHostPlugins, Args{"-a", uri});
+	EXPECT_EQ(a->stop(), 0);
+	struct stat st{};
+	EXPECT_EQ(stat(path.c_str(), &st), 0);
+	EXPECT_TRUE(noop_works());
+	// A socket file nobody listens on (an agent killed) is taken over.
+	EXPECT_EQ(c.stop(SIGKILL), -SIGKILL);
+	ASSERT_EQ(stat(path.c_str(), &st), 0);
+	a = std::make_unique<Agent>(kHostPlugins, Args{"-a", uri});
+	EXPECT_TRUE(noop_works());
+	EXPECT_EQ(a->stop(), 0);
+	EXPECT_NE(stat(path.c_str(), &st), 0); // its own file, removed
+	rmdir(tmpl);
+}
+
 TEST_F(Remote, AgentRefusesBadOptions)
 {
 	Agent none(kHostPlugins, {"--max-sessions", "0", "-a", "@unix"});
