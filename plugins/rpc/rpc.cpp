@@ -190,7 +190,7 @@ int ask_arena(Remote &r)
 	encode_header(h, hb);
 	iovec iov[] = {{hb, kHeaderSize}, {&want, 8}};
 	Fd fd;
-	uint8_t rb[kHeaderSize];
+	uint8_t rb[kHeaderSize] = {};
 	int ret = r.stream.writev_all(iov, 2);
 	if (!ret)
 		ret = r.stream.read_exact_fd(rb, kHeaderSize, fd);
