@@ -208,7 +208,9 @@ public:
 	int fd() const { return s_.fd(); }
 
 private:
-	int reply(const Header &req, int status, std::vector<iovec> &iov);
+	// @p fd (unix sockets): a descriptor sent with the reply.
+	int reply(const Header &req, int status, std::vector<iovec> &iov,
+		  int fd = -1);
 	int reply(const Header &req, int status)
 	{
 		std::vector<iovec> iov(1);
@@ -250,7 +252,8 @@ private:
 	Bytes out_; // outputs of the call in progress
 };
 
-int Connection::reply(const Header &req, int status, std::vector<iovec> &iov)
+int Connection::reply(const Header &req, int status, std::vector<iovec> &iov,
+		      int fd)
 {
 	uint64_t len = 0;
 	for (size_t i = 1; i < iov.size(); ++i)
@@ -263,7 +266,8 @@ int Connection::reply(const Header &req, int status, std::vector<iovec> &iov)
 	uint8_t hb[kHeaderSize];
 	encode_header(h, hb);
 	iov[0] = iovec{hb, kHeaderSize};
-	return s_.writev_all(iov.data(), (int)iov.size());
+	return fd >= 0 ? s_.writev_fd(iov.data(), (int)iov.size(), fd)
+		       : s_.writev_all(iov.data(), (int)iov.size());
 }
 
 void Connection::serve()
@@ -379,14 +383,8 @@ bool Connection::on_arena(const Header &h, Reader &r)
 			     " bytes: %s", id_, size, strerror(err));
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
-	Header rh;
-	rh.type = h.type;
-	rh.id = h.id;
-	rh.body_len = 8;
-	uint8_t hb[kHeaderSize];
-	encode_header(rh, hb);
-	iovec iov[] = {{hb, kHeaderSize}, {&size, 8}};
-	return s_.writev_fd(iov, 2, fd.get()) == 0;
+	std::vector<iovec> iov{{}, {&size, 8}};
+	return reply(h, 0, iov, fd.get()) == 0;
 }
 
 bool Connection::on_session_init(const Header &h, Reader &r)

@@ -126,10 +126,12 @@ int rpc_fini()
 
 // One request/reply exchange. @p body: iovecs after the header. The reply
 // body is handed to @p on_reply(stream, len), which must consume exactly
-// len bytes; with no reply body it is not called. Transport failures close
-// the connection: the session is then lost (VACCEL_ESESS).
+// len bytes; with no reply body it is not called. With @p fd, a descriptor
+// that comes with the reply lands there. Transport failures close the
+// connection: the session is then lost (VACCEL_ESESS).
 template <class OnReply>
-int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply)
+int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply,
+	     Fd *fd = nullptr)
 {
 	if (!r.stream.open())
 		return VACCEL_ESESS;
@@ -150,7 +152,8 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply)
 	int ret = r.stream.writev_all(iov.data(), (int)iov.size());
 	uint8_t rb[kHeaderSize];
 	if (!ret)
-		ret = r.stream.read_exact(rb, kHeaderSize);
+		ret = fd ? r.stream.read_exact_fd(rb, kHeaderSize, *fd)
+			 : r.stream.read_exact(rb, kHeaderSize);
 	if (ret) {
 		vaccel_error("[rpc] %s talking to the agent",
 			     ret == VACCEL_ETIMEDOUT ? "timed out" : "connection lost");
@@ -173,43 +176,36 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply)
 	return rh.status;
 }
 
+int no_body(Stream &, size_t)
+{
+	vaccel_error("[rpc] unexpected reply body");
+	return VACCEL_EBACKEND;
+}
+
+// Reads a fixed-size reply.
+template <class T> auto read_value(T &out)
+{
+	return [&out](Stream &s, size_t len) -> int {
+		if (len != sizeof(T))
+			return VACCEL_EBACKEND;
+		return s.read_exact(&out, sizeof(T));
+	};
+}
+
 // Asks the agent for an arena (once per connection; the caller holds the
 // remote's lock). A refusal leaves the session without one; only a broken
 // transport is an error.
 int ask_arena(Remote &r)
 {
 	r.arena_asked = true;
-	if (!r.stream.open())
-		return VACCEL_ESESS;
-	uint64_t want = state.cfg.arena_bytes;
-	Header h;
-	h.type = (uint16_t)Msg::arena;
-	h.id = r.next_id++;
-	h.body_len = 8;
-	uint8_t hb[kHeaderSize];
-	encode_header(h, hb);
-	iovec iov[] = {{hb, kHeaderSize}, {&want, 8}};
+	uint64_t want = state.cfg.arena_bytes, size = 0;
+	std::vector<iovec> iov{{}, {&want, 8}};
 	Fd fd;
-	uint8_t rb[kHeaderSize] = {};
-	int ret = r.stream.writev_all(iov, 2);
-	if (!ret)
-		ret = r.stream.read_exact_fd(rb, kHeaderSize, fd);
-	Header rh = decode_header(rb);
-	uint64_t size = 0;
-	if (!ret && (rh.magic != kMagic || rh.id != h.id || rh.type != h.type ||
-		     rh.body_len != (rh.status ? 0u : 8u)))
-		ret = VACCEL_EBACKEND;
-	if (!ret && rh.status == VACCEL_OK)
-		ret = r.stream.read_exact(&size, 8);
+	int ret = exchange(r, Msg::arena, iov, read_value(size), &fd);
+	if (!r.stream.open())
+		return ret ? ret : VACCEL_ESESS;
 	if (ret) {
-		vaccel_error("[rpc] arena request: %s",
-			     ret == VACCEL_EBACKEND ? "malformed reply"
-						    : "connection lost");
-		r.stream.close();
-		return ret;
-	}
-	if (rh.status != VACCEL_OK) {
-		vaccel_debug("[rpc] the agent gives no arena (%d)", rh.status);
+		vaccel_debug("[rpc] the agent gives no arena (%d)", ret);
 		return VACCEL_OK;
 	}
 	struct stat st{};
@@ -230,22 +226,6 @@ int ask_arena(Remote &r)
 	vaccel_debug("[rpc] arena of %" PRIu64 " bytes shared with the agent",
 		     size);
 	return VACCEL_OK;
-}
-
-int no_body(Stream &, size_t)
-{
-	vaccel_error("[rpc] unexpected reply body");
-	return VACCEL_EBACKEND;
-}
-
-// Reads a fixed-size reply.
-template <class T> auto read_value(T &out)
-{
-	return [&out](Stream &s, size_t len) -> int {
-		if (len != sizeof(T))
-			return VACCEL_EBACKEND;
-		return s.read_exact(&out, sizeof(T));
-	};
 }
 
 int connect_remote(Remote &r, vaccel_session *sess)
