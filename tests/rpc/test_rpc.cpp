@@ -342,6 +342,75 @@ TEST_F(Remote, BulkArraysCrossInASharedArenaOverUnixSockets)
 	EXPECT_EQ(no_arena.stop(), 0) << no_arena.log();
 }
 
+// Where this process maps an agent's arena ({nullptr, 0} if it does not).
+static std::pair<uint8_t *, size_t> arena_range()
+{
+	std::ifstream maps("/proc/self/maps");
+	std::string line;
+	while (std::getline(maps, line))
+		if (line.find("memfd:vaccel-arena") != std::string::npos) {
+			unsigned long lo = 0, hi = 0;
+			if (sscanf(line.c_str(), "%lx-%lx", &lo, &hi) == 2)
+				return {(uint8_t *)lo, hi - lo};
+		}
+	return {nullptr, 0};
+}
+
+TEST_F(Remote, AGuestScribblingOnItsArenaOnlyGetsWrongNumbers)
+{
+#ifndef VACCEL_TEST_HAVE_BLAS
+	GTEST_SKIP() << "built without the blas plugin";
+#endif
+	Agent agent(plugin("blas") + ":" + plugin("noop"), {"-a", "@unix"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	const int n = 128;
+	std::vector<float> a(n * n, 1.0F), b(n * n, 1.0F), c(n * n, 0.0F);
+	ASSERT_EQ(vaccel_sgemm(&s, n, n, n, 1.0F, a.data(), n, b.data(), n, 0.0F,
+			       c.data(), n),
+		  VACCEL_OK);
+	EXPECT_EQ(c[0], (float)n);
+	auto [base, len] = arena_range();
+	ASSERT_NE(base, nullptr);
+	// Another thread of the guest rewrites the arena while the agent's
+	// plugin reads and writes it (and while this thread's rpc client
+	// copies in and out of it: a race on purpose, as a hostile or buggy
+	// guest would make; only the bytes are at stake).
+	std::atomic<bool> stop{false};
+	std::thread scribbler([&, base = base, len = len] {
+		uint32_t x = 12345;
+		while (!stop.load(std::memory_order_relaxed))
+			for (size_t i = 0; i < std::min<size_t>(len, 1 << 20); i += 64) {
+				x = x * 1664525u + 1013904223u;
+				memcpy(base + i, &x, 4);
+			}
+	});
+	std::vector<int> ia(100000, 3), io(100000);
+	for (int i = 0; i < 200; ++i) {
+		ASSERT_EQ(vaccel_sgemm(&s, n, n, n, 1.0F, a.data(), n, b.data(), n,
+				       0.0F, c.data(), n),
+			  VACCEL_OK);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+		ASSERT_EQ(vaccel_fpga_arraycopy(&s, ia.data(), io.data(), ia.size()),
+			  VACCEL_OK);
+#pragma GCC diagnostic pop
+	}
+	stop = true;
+	scribbler.join();
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	// The agent is unharmed: a fresh session computes the right numbers.
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_sgemm(&s, n, n, n, 2.0F, a.data(), n, b.data(), n, 0.0F,
+			       c.data(), n),
+		  VACCEL_OK);
+	EXPECT_EQ(c[n * n - 1], 2.0F * n);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
 TEST_F(Remote, TensorsThatLieAboutTheirSizeAreRefused)
 {
 	Agent agent(kHostPlugins, {"-a", "@unix"});
