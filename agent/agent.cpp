@@ -266,8 +266,7 @@ int Connection::reply(const Header &req, int status, std::vector<iovec> &iov,
 	uint8_t hb[kHeaderSize];
 	encode_header(h, hb);
 	iov[0] = iovec{hb, kHeaderSize};
-	return fd >= 0 ? s_.writev_fd(iov.data(), (int)iov.size(), fd)
-		       : s_.writev_all(iov.data(), (int)iov.size());
+	return s_.writev_all(iov.data(), (int)iov.size(), fd);
 }
 
 void Connection::serve()

@@ -340,14 +340,30 @@ int Stream::wait(short events, long long deadline_ns)
 	}
 }
 
-int Stream::writev_all(struct iovec *iov, int n)
+int Stream::writev_all(struct iovec *iov, int n, int fd)
 {
 	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
 	long long room_spin_until = 0;
+	// A descriptor goes with the first byte written (SCM_RIGHTS).
+	alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
+	if (fd >= 0) {
+		msghdr m{};
+		m.msg_control = ctl;
+		m.msg_controllen = sizeof ctl;
+		cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
 	while (n > 0) {
 		msghdr msg{};
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)(n > IOV_MAX ? IOV_MAX : n);
+		if (fd >= 0) {
+			msg.msg_control = ctl;
+			msg.msg_controllen = sizeof ctl;
+		}
 		ssize_t w = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EINTR)
@@ -368,6 +384,7 @@ int Stream::writev_all(struct iovec *iov, int n)
 			return VACCEL_ESESS;
 		}
 		room_spin_until = 0;
+		fd = -1; // sent
 		size_t done = (size_t)w;
 		while (n > 0 && done >= iov->iov_len) {
 			done -= iov->iov_len;
@@ -531,46 +548,6 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 		mid_spin_until = 0;
 	}
 	return 0;
-}
-
-int Stream::writev_fd(struct iovec *iov, int n, int fd)
-{
-	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
-	alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int))] = {};
-	msghdr msg{};
-	msg.msg_iov = iov;
-	msg.msg_iovlen = (size_t)(n > IOV_MAX ? IOV_MAX : n);
-	msg.msg_control = ctl;
-	msg.msg_controllen = sizeof ctl;
-	cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	for (;;) {
-		ssize_t w = sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			if (int ret = wait(POLLOUT, deadline))
-				return ret;
-			continue;
-		}
-		if (w <= 0)
-			return VACCEL_ESESS;
-		// The descriptor went with the first byte; the rest is plain.
-		size_t done = (size_t)w;
-		while (n > 0 && done >= iov->iov_len) {
-			done -= iov->iov_len;
-			++iov;
-			--n;
-		}
-		if (n == 0)
-			return 0;
-		iov->iov_base = (char *)iov->iov_base + done;
-		iov->iov_len -= done;
-		return writev_all(iov, n);
-	}
 }
 
 int Stream::read_exact_fd(void *buf, size_t n, Fd &fd)

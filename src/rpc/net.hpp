@@ -98,18 +98,17 @@ public:
 		spin_us_ = us;
 		spin_max_us_ = max_us;
 	}
-	// Write all of @p iov. Returns 0, VACCEL_ETIMEDOUT or VACCEL_ESESS.
-	int writev_all(struct iovec *iov, int n);
+	// Write all of @p iov; with @p fd (unix sockets), that descriptor goes
+	// with the first byte. Returns 0, VACCEL_ETIMEDOUT or VACCEL_ESESS.
+	int writev_all(struct iovec *iov, int n, int fd = -1);
 	// Read exactly @p n bytes. @p idle_ok: wait without deadline for the
 	// first byte (a server waiting for the next request).
 	int read_exact(void *buf, size_t n, bool idle_ok = false);
 	// Read and drop @p n bytes.
 	int discard(size_t n);
-	// Unix sockets: write @p iov with the descriptor @p fd attached to its
-	// first byte, and read exactly @p n bytes taking the one descriptor
-	// that came with them (-1 if none; more than one is an error). No
-	// spinning: these set up an arena once per connection.
-	int writev_fd(struct iovec *iov, int n, int fd);
+	// Unix sockets: read exactly @p n bytes taking the one descriptor that
+	// came with them (none: @p fd stays empty; more than one is an error).
+	// No spinning or read-ahead: it sets up an arena once per connection.
 	int read_exact_fd(void *buf, size_t n, Fd &fd);
 
 	// Reads left that will sleep without spinning (backing off).

@@ -337,7 +337,7 @@ TEST(Stream, PassesOneDescriptorWithTheBytes)
 	Fd rd(pipefd[0]), wr(pipefd[1]);
 	char msg[] = "header and body";
 	iovec iov[] = {{msg, 6}, {msg + 6, sizeof msg - 6}};
-	ASSERT_EQ(a.writev_fd(iov, 2, wr.get()), 0);
+	ASSERT_EQ(a.writev_all(iov, 2, wr.get()), 0);
 	char got[sizeof msg] = {};
 	Fd fd;
 	ASSERT_EQ(b.read_exact_fd(got, sizeof got, fd), 0);
@@ -355,11 +355,28 @@ TEST(Stream, PassesOneDescriptorWithTheBytes)
 	ASSERT_EQ(b.read_exact_fd(got, 4, none), 0);
 	EXPECT_FALSE(none);
 	// A second descriptor in the same read is refused, and closed.
-	ASSERT_EQ(a.writev_fd(&plain, 1, wr.get()), 0);
-	ASSERT_EQ(a.writev_fd(&plain, 1, rd.get()), 0);
+	ASSERT_EQ(a.writev_all(&plain, 1, wr.get()), 0);
+	ASSERT_EQ(a.writev_all(&plain, 1, rd.get()), 0);
 	Fd two;
 	EXPECT_EQ(b.read_exact_fd(got, 8, two), VACCEL_EBACKEND);
 	EXPECT_FALSE(two);
+}
+
+TEST(Stream, AWriteToAPeerThatNeverReadsTimesOut)
+{
+	for (int with_fd : {0, 1}) {
+		int sv[2];
+		ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		Stream s(Fd(sv[0]), 200, 0);
+		Fd peer(sv[1]);
+		std::vector<char> big(32 << 20);
+		iovec v{big.data(), big.size()};
+		auto t0 = std::chrono::steady_clock::now();
+		EXPECT_EQ(s.writev_all(&v, 1, with_fd ? peer.get() : -1),
+			  VACCEL_ETIMEDOUT);
+		EXPECT_LT(std::chrono::steady_clock::now() - t0,
+			  std::chrono::seconds(3));
+	}
 }
 
 TEST(Stream, SleepingReadsKeepTheirDeadline)
