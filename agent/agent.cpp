@@ -158,43 +158,21 @@ struct Resource {
 // A connection's shared-memory arena (docs/protocol.md, ARENA): a sealed
 // memfd the agent creates, sizes and maps, and hands to the guest. The
 // seals stop the guest from shrinking it under the agent's mapping (which
-// would fault the agent on its next access).
-class Arena {
-public:
-	Arena() = default;
-	Arena(const Arena &) = delete;
-	Arena &operator=(const Arena &) = delete;
-	~Arena()
-	{
-		if (base_)
-			munmap(base_, size_);
-	}
-	// Returns 0 or an errno value; @p fd is the descriptor to hand over.
-	int create(uint64_t size, Fd &fd)
-	{
-		Fd f(memfd_create("vaccel-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-		if (!f)
-			return errno;
-		if (ftruncate(f.get(), (off_t)size) ||
-		    fcntl(f.get(), F_ADD_SEALS,
-			  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
-			return errno;
-		void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       f.get(), 0);
-		if (p == MAP_FAILED)
-			return errno;
-		base_ = static_cast<uint8_t *>(p);
-		size_ = size;
-		fd = std::move(f);
-		return 0;
-	}
-	uint8_t *at(uint64_t off) const { return base_ + off; }
-	uint64_t size() const { return size_; }
-
-private:
-	uint8_t *base_ = nullptr;
-	uint64_t size_ = 0;
-};
+// would fault the agent on its next access). Returns 0 or an errno value;
+// @p fd is the descriptor to hand over.
+int create_arena(uint64_t size, SharedMap &map, Fd &fd)
+{
+	Fd f(memfd_create("vaccel-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	if (!f)
+		return errno;
+	if (ftruncate(f.get(), (off_t)size) ||
+	    fcntl(f.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return errno;
+	if (int err = map.map(f.get(), size))
+		return err;
+	fd = std::move(f);
+	return 0;
+}
 
 class Connection {
 public:
@@ -246,7 +224,7 @@ private:
 	std::string peer_;
 	bool unix_peer_;
 	bool hello_ = false;
-	Arena arena_;
+	SharedMap arena_;
 	std::map<int64_t, vaccel_session *> sessions_;
 	std::map<int64_t, Resource> resources_;
 	Bytes out_; // outputs of the call in progress
@@ -377,7 +355,7 @@ bool Connection::on_arena(const Header &h, Reader &r)
 	if (!unix_peer_ || arena_.size() || size == 0)
 		return reply(h, VACCEL_ENOTSUP) == 0;
 	Fd fd;
-	if (int err = arena_.create(size, fd)) {
+	if (int err = create_arena(size, arena_, fd)) {
 		vaccel_error("[agent] connection %" PRIu64 ": no arena of %" PRIu64
 			     " bytes: %s", id_, size, strerror(err));
 		return reply(h, VACCEL_ENOMEM) == 0;

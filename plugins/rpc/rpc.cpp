@@ -31,7 +31,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unordered_map>
 #include <vector>
@@ -55,17 +54,8 @@ struct Remote {
 	int64_t sid = 0; // the agent's session id
 	uint64_t next_id = 1;
 	std::unordered_map<int64_t, int64_t> resources; // local id -> agent id
-	uint8_t *arena = nullptr; // mapped arena, if the agent gave one
-	uint64_t arena_size = 0;
+	SharedMap arena; // if the agent gave one
 	bool arena_asked = false;
-	Remote() = default;
-	Remote(const Remote &) = delete;
-	Remote &operator=(const Remote &) = delete;
-	~Remote()
-	{
-		if (arena)
-			munmap(arena, arena_size);
-	}
 };
 
 // Heap state never destroyed: fini() may run after static destructors.
@@ -214,15 +204,11 @@ int ask_arena(Remote &r)
 		vaccel_error("[rpc] the agent's arena is not what it says");
 		return VACCEL_OK;
 	}
-	void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd.get(), 0);
-	if (p == MAP_FAILED) {
+	if (int err = r.arena.map(fd.get(), size)) {
 		vaccel_warn("[rpc] cannot map the agent's arena: %s",
-			    strerror(errno));
+			    strerror(err));
 		return VACCEL_OK;
 	}
-	r.arena = static_cast<uint8_t *>(p);
-	r.arena_size = size;
 	vaccel_debug("[rpc] arena of %" PRIu64 " bytes shared with the agent",
 		     size);
 	return VACCEL_OK;
@@ -328,13 +314,14 @@ struct A {
 
 // Where each argument goes in the arena (kNotShared: through the socket).
 // All of a call's shareable arguments go to the arena when they reach
-// kArenaMinCall bytes and fit; otherwise none do.
+// kArenaMinCall bytes and fit; otherwise none do, and the plan is empty
+// (no allocation on the calls that do not use the arena).
 constexpr uint64_t kNotShared = ~0ull;
 
 std::vector<uint64_t> arena_plan(Remote &r, vaccel_op_type_t op, const A *rd,
 				 size_t nr, const A *wr, size_t nw)
 {
-	std::vector<uint64_t> at(nr + nw, kNotShared);
+	std::vector<uint64_t> at;
 	uint64_t total = 0;
 	for (size_t i = 0; i < nr + nw; ++i) {
 		const A &a = i < nr ? rd[i] : wr[i - nr];
@@ -346,8 +333,9 @@ std::vector<uint64_t> arena_plan(Remote &r, vaccel_op_type_t op, const A *rd,
 		return at;
 	if (!r.arena_asked && ask_arena(r))
 		return at; // the call fails on the closed stream
-	if (!r.arena || total > r.arena_size)
+	if (total > r.arena.size())
 		return at;
+	at.assign(nr + nw, kNotShared);
 	uint64_t off = 0;
 	for (size_t i = 0; i < nr + nw; ++i) {
 		const A &a = i < nr ? rd[i] : wr[i - nr];
@@ -366,25 +354,26 @@ int call_op(vaccel_session *sess, vaccel_op_type_t op, const A *rd, size_t nr,
 	if (int ret = remote_of(sess, r))
 		return ret;
 	std::lock_guard lk(r->lock);
-	std::vector<uint64_t> at = arena_plan(*r, op, rd, nr, wr, nw);
+	const std::vector<uint64_t> plan = arena_plan(*r, op, rd, nr, wr, nw);
+	auto at = [&](size_t i) { return plan.empty() ? kNotShared : plan[i]; };
 	Writer meta;
 	meta.put<int64_t>(r->sid).put<uint32_t>(op).put<uint32_t>((uint32_t)nr).put<uint32_t>(
 		(uint32_t)nw);
 	for (size_t i = 0; i < nr + nw; ++i) {
 		const A &a = i < nr ? rd[i] : wr[i - nr];
-		bool sh = at[i] != kNotShared;
+		bool sh = at(i) != kNotShared;
 		meta.put<uint32_t>(a.type)
 			.put<uint32_t>(a.custom_id)
 			.put<uint32_t>(a.flags | (sh ? kArgShared : 0u))
-			.put<uint32_t>(sh ? (uint32_t)at[i] : 0u)
+			.put<uint32_t>(sh ? (uint32_t)at(i) : 0u)
 			.put<uint64_t>(a.size);
 	}
 	meta.pad();
 	std::vector<iovec> iov{{}, {meta.buf().data(), meta.size()}};
 	auto add = [&](const A &a, size_t i) {
-		if (at[i] != kNotShared) {
+		if (at(i) != kNotShared) {
 			if (a.size)
-				memcpy(r->arena + at[i], a.buf, a.size);
+				memcpy(r->arena.at(at(i)), a.buf, a.size);
 			return;
 		}
 		if (a.size)
@@ -410,10 +399,10 @@ int call_op(vaccel_session *sess, vaccel_op_type_t op, const A *rd, size_t nr,
 				vaccel_error("[rpc] reply overflows output %zu", i);
 				return VACCEL_EBACKEND;
 			}
-			if (at[nr + i] != kNotShared) {
+			if (at(nr + i) != kNotShared) {
 				if (n)
 					memcpy(const_cast<void *>(wr[i].buf),
-					       r->arena + at[nr + i], n);
+					       r->arena.at(at(nr + i)), n);
 				continue;
 			}
 			if (used + padded(n) > len) {

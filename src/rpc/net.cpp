@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -547,6 +548,24 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 			return ret;
 		mid_spin_until = 0;
 	}
+	return 0;
+}
+
+SharedMap::~SharedMap()
+{
+	if (base_)
+		munmap(base_, size_);
+}
+
+int SharedMap::map(int fd, uint64_t size)
+{
+	if (base_)
+		return EEXIST;
+	void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	base_ = static_cast<uint8_t *>(p);
+	size_ = size;
 	return 0;
 }
 

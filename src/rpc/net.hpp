@@ -141,6 +141,24 @@ private:
 	size_t rpos_ = 0, rlen_ = 0;
 };
 
+// A shared read-write mapping of a descriptor's first size() bytes (the
+// arena, on both sides), unmapped with the object.
+class SharedMap {
+public:
+	SharedMap() = default;
+	SharedMap(const SharedMap &) = delete;
+	SharedMap &operator=(const SharedMap &) = delete;
+	~SharedMap();
+	// Maps @p size bytes of @p fd (once). Returns 0 or an errno value.
+	int map(int fd, uint64_t size);
+	uint8_t *at(uint64_t off) const { return base_ + off; }
+	uint64_t size() const { return size_; } // 0: nothing mapped
+
+private:
+	uint8_t *base_ = nullptr;
+	uint64_t size_ = 0;
+};
+
 long long monotonic_ns();
 
 } // namespace vaccel::rpc
