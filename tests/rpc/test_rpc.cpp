@@ -36,6 +36,30 @@ int boot_remote(const std::string &uri, const char *timeout_ms = "5000")
 	return boot({"rpc"});
 }
 
+// sgemm through vaccel_genop, alpha 2, beta 0 (C output only), packed
+// rows (lda = k, ldb = ldc = n).
+int genop_sgemm(vaccel_session *s, int64_t m, int64_t n, int64_t k,
+		std::vector<float> &a, std::vector<float> &b,
+		std::vector<float> &c)
+{
+	uint8_t op = VACCEL_OP_BLAS_SGEMM;
+	int64_t lda = k, ldb = n, ldc = n;
+	float alpha = 2.0F, beta = 0.0F;
+	vaccel_arg rd[] = {{&op, 1, VACCEL_ARG_UINT8, 0, false},
+			   {&m, 8, VACCEL_ARG_INT64, 0, false},
+			   {&n, 8, VACCEL_ARG_INT64, 0, false},
+			   {&k, 8, VACCEL_ARG_INT64, 0, false},
+			   {&alpha, 4, VACCEL_ARG_FLOAT32, 0, false},
+			   {a.data(), a.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
+			   {&lda, 8, VACCEL_ARG_INT64, 0, false},
+			   {b.data(), b.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
+			   {&ldb, 8, VACCEL_ARG_INT64, 0, false},
+			   {&beta, 4, VACCEL_ARG_FLOAT32, 0, false},
+			   {&ldc, 8, VACCEL_ARG_INT64, 0, false}};
+	vaccel_arg wr[] = {{c.data(), c.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false}};
+	return vaccel_genop(s, rd, 11, wr, 1);
+}
+
 // Runs one of every forwarded operation and records return codes and output
 // bytes, so a local and a remote run can be compared bit for bit.
 std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
@@ -96,22 +120,7 @@ std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
 
 	// genop of sgemm, beta 0: C is output only.
 	std::vector<float> c2(m * n, 99.0F);
-	uint8_t op = VACCEL_OP_BLAS_SGEMM;
-	int64_t mm = m, nn = n, kk = k, lda = k, ldb = n, ldc = n;
-	float alpha = 2.0F, beta = 0.0F;
-	vaccel_arg rd[] = {{&op, 1, VACCEL_ARG_UINT8, 0, false},
-			   {&mm, 8, VACCEL_ARG_INT64, 0, false},
-			   {&nn, 8, VACCEL_ARG_INT64, 0, false},
-			   {&kk, 8, VACCEL_ARG_INT64, 0, false},
-			   {&alpha, 4, VACCEL_ARG_FLOAT32, 0, false},
-			   {a.data(), a.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
-			   {&lda, 8, VACCEL_ARG_INT64, 0, false},
-			   {b.data(), b.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
-			   {&ldb, 8, VACCEL_ARG_INT64, 0, false},
-			   {&beta, 4, VACCEL_ARG_FLOAT32, 0, false},
-			   {&ldc, 8, VACCEL_ARG_INT64, 0, false}};
-	vaccel_arg wr[] = {{c2.data(), c2.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false}};
-	rc(vaccel_genop(s, rd, 11, wr, 1));
+	rc(genop_sgemm(s, m, n, k, a, b, c2));
 	put(c2.data(), c2.size() * 4);
 
 	// A library as a resource.
@@ -215,23 +224,7 @@ std::vector<uint8_t> run_bulk(vaccel_session *s)
 	rc(vaccel_sgemm(s, m, n, k, 1.5F, a.data(), k, b.data(), n, 0.25F,
 			c.data(), ldc));
 	put(c.data(), c.size() * 4);
-	uint8_t op = VACCEL_OP_BLAS_SGEMM;
-	int64_t lda = k, ldb = n, ldc2 = n;
-	float alpha = 2.0F, beta = 0.0F;
-	int64_t mm = m, nn = n, kk = k;
-	vaccel_arg rd[] = {{&op, 1, VACCEL_ARG_UINT8, 0, false},
-			   {&mm, 8, VACCEL_ARG_INT64, 0, false},
-			   {&nn, 8, VACCEL_ARG_INT64, 0, false},
-			   {&kk, 8, VACCEL_ARG_INT64, 0, false},
-			   {&alpha, 4, VACCEL_ARG_FLOAT32, 0, false},
-			   {a.data(), a.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
-			   {&lda, 8, VACCEL_ARG_INT64, 0, false},
-			   {b.data(), b.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false},
-			   {&ldb, 8, VACCEL_ARG_INT64, 0, false},
-			   {&beta, 4, VACCEL_ARG_FLOAT32, 0, false},
-			   {&ldc2, 8, VACCEL_ARG_INT64, 0, false}};
-	vaccel_arg wr[] = {{c2.data(), c2.size() * 4, VACCEL_ARG_FLOAT32_ARRAY, 0, false}};
-	rc(vaccel_genop(s, rd, 11, wr, 1));
+	rc(genop_sgemm(s, m, n, k, a, b, c2));
 	put(c2.data(), c2.size() * 4);
 	const size_t len = 300000; // 1.2 MB each way
 	std::vector<int> ia(len), io(len, -1);
