@@ -155,14 +155,14 @@ struct Resource {
 	std::vector<BlobCache::Bytes> pins; // keep the borrowed bytes alive
 };
 
-// A connection's shared-memory arena (docs/protocol.md, ARENA): a sealed
-// memfd the agent creates, sizes and maps, and hands to the guest. The
-// seals stop the guest from shrinking it under the agent's mapping (which
-// would fault the agent on its next access). Returns 0 or an errno value;
-// @p fd is the descriptor to hand over.
-int create_arena(uint64_t size, SharedMap &map, Fd &fd)
+// A connection's shared-memory arena or mailbox (docs/protocol.md, ARENA,
+// MAILBOX): a sealed memfd the agent creates, sizes and maps (zero-filled),
+// and hands to the guest. The seals stop the guest from shrinking it under
+// the agent's mapping (which would fault the agent on its next access).
+// Returns 0 or an errno value; @p fd is the descriptor to hand over.
+int create_shared(const char *name, uint64_t size, SharedMap &map, Fd &fd)
 {
-	Fd f(memfd_create("vaccel-arena", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+	Fd f(memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING));
 	if (!f)
 		return errno;
 	if (ftruncate(f.get(), (off_t)size) ||
@@ -210,6 +210,7 @@ private:
 	bool on_op(const Header &h, const Bytes &body);
 	bool on_model(const Header &h, const Bytes &body);
 	bool on_arena(const Header &h, Reader &r);
+	bool on_mailbox(const Header &h, Reader &r);
 	int exec_allowed(const OpRequest &op);
 	vaccel_session *session(int64_t id)
 	{
@@ -281,6 +282,10 @@ void Connection::serve()
 			why = "dropped: truncated frame";
 			break;
 		}
+		if (!s_.at_message_end()) {
+			why = "dropped: frame shorter than its mailbox message";
+			break;
+		}
 		if (!handle(h, body)) {
 			why = "dropped: protocol violation";
 			break;
@@ -317,6 +322,8 @@ bool Connection::handle(const Header &h, const Bytes &body)
 		return on_model(h, body);
 	case Msg::arena:
 		return on_arena(h, r);
+	case Msg::mailbox:
+		return on_mailbox(h, r);
 	}
 	vaccel_error("[agent] connection %" PRIu64 ": unknown message %u", id_,
 		     h.type);
@@ -355,13 +362,41 @@ bool Connection::on_arena(const Header &h, Reader &r)
 	if (!unix_peer_ || arena_.size() || size == 0)
 		return reply(h, VACCEL_ENOTSUP) == 0;
 	Fd fd;
-	if (int err = create_arena(size, arena_, fd)) {
+	if (int err = create_shared("vaccel-arena", size, arena_, fd)) {
 		vaccel_error("[agent] connection %" PRIu64 ": no arena of %" PRIu64
 			     " bytes: %s", id_, size, strerror(err));
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
 	std::vector<iovec> iov{{}, {&size, 8}};
 	return reply(h, 0, iov, fd.get()) == 0;
+}
+
+// The guest asks for mailboxes of some capacity (a message's bytes); it
+// gets one of kMinMailbox..kMaxMailbox bytes, once per connection, on unix
+// sockets only. The reply goes over the socket with the descriptor; every
+// message after it goes through the mailbox (net.hpp, Stream).
+bool Connection::on_mailbox(const Header &h, Reader &r)
+{
+	uint64_t want = 0;
+	if (!r.get(want) || r.left())
+		return false;
+	if (!unix_peer_ || s_.has_mailbox() || want < kMinMailbox)
+		return reply(h, VACCEL_ENOTSUP) == 0;
+	uint64_t cap = std::min(want, kMaxMailbox) & ~(uint64_t)4095;
+	auto map = std::make_unique<SharedMap>();
+	Fd fd;
+	if (int err = create_shared("vaccel-mailbox", mailbox_bytes(cap), *map,
+				    fd)) {
+		vaccel_error("[agent] connection %" PRIu64 ": no mailbox of %" PRIu64
+			     " bytes: %s", id_, cap, strerror(err));
+		return reply(h, VACCEL_ENOMEM) == 0;
+	}
+	std::vector<iovec> iov{{}, {&cap, 8}};
+	if (reply(h, 0, iov, fd.get()))
+		return false;
+	// Bytes read ahead of the request (a guest that did not wait for
+	// the reply) would be lost: that is a protocol violation.
+	return s_.use_mailbox(std::move(map), cap, true) == 0;
 }
 
 bool Connection::on_session_init(const Header &h, Reader &r)

@@ -11,7 +11,14 @@
 // reply, default 50, 0 turns it off; adaptive, see rpc::Stream),
 // VACCEL_RPC_SPIN_MAX_US (the longest spin for replies that come steadily
 // later than that, default 500; 0: never longer than VACCEL_RPC_SPIN_US),
-// VACCEL_RPC_ARENA_MIB (the shared-memory arena asked for, below).
+// VACCEL_RPC_ARENA_MIB (the shared-memory arena asked for, below),
+// VACCEL_RPC_MAILBOX_KIB (the mailbox asked for, below).
+//
+// Over a unix socket, a session also asks the agent at connect for a
+// mailbox (rpc::Stream): requests and replies of up to its size (default
+// 128 KiB, 0 turns it off) are written to shared memory, and the side
+// waiting for one spins on that memory instead of on recv(). A spinning
+// round trip then makes no system call.
 //
 // Over a unix socket, the numeric arrays of BLAS and array operations can
 // skip the socket: on the first call with at least kArenaMinCall bytes of
@@ -45,6 +52,7 @@ struct Config {
 	int spin_us = 50;
 	int spin_max_us = 500;
 	uint64_t arena_bytes = 256ull << 20;
+	uint64_t mailbox_bytes = 128 << 10;
 };
 
 // Per local session: its connection and the ids of its mirrors.
@@ -101,6 +109,9 @@ int rpc_init()
 	state.cfg.arena_bytes =
 		(uint64_t)env_int("VACCEL_RPC_ARENA_MIB", 256, 0,
 				  (int)(kMaxArena >> 20)) << 20;
+	state.cfg.mailbox_bytes =
+		(uint64_t)env_int("VACCEL_RPC_MAILBOX_KIB", 128, 0,
+				  (int)(kMaxMailbox >> 10)) << 10;
 	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us (up to %d us "
 		     "for steady replies)", uri, state.cfg.timeout_ms,
 		     state.cfg.spin_us, state.cfg.spin_max_us);
@@ -163,6 +174,11 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply,
 			return ret;
 		}
 	}
+	if (!r.stream.at_message_end()) {
+		vaccel_error("[rpc] malformed reply from the agent");
+		r.stream.close();
+		return VACCEL_EBACKEND;
+	}
 	return rh.status;
 }
 
@@ -214,6 +230,39 @@ int ask_arena(Remote &r)
 	return VACCEL_OK;
 }
 
+// Asks the agent for a mailbox (unix sockets, at connect). A refusal or
+// a mailbox that cannot be mapped leaves the session on the socket alone;
+// only a broken transport is an error.
+int ask_mailbox(Remote &r)
+{
+	uint64_t want = state.cfg.mailbox_bytes, cap = 0;
+	std::vector<iovec> iov{{}, {&want, 8}};
+	Fd fd;
+	int ret = exchange(r, Msg::mailbox, iov, read_value(cap), &fd);
+	if (!r.stream.open())
+		return ret ? ret : VACCEL_ESESS;
+	if (ret) {
+		vaccel_debug("[rpc] the agent gives no mailbox (%d)", ret);
+		return VACCEL_OK;
+	}
+	auto map = std::make_unique<SharedMap>();
+	struct stat st{};
+	// Only a mailbox the agent really made, of the size it says: the
+	// agent switched to it on sending the reply, so from here on there
+	// is no going back to the socket alone.
+	if (!fd || cap < kMinMailbox || cap > want || fstat(fd.get(), &st) ||
+	    (uint64_t)st.st_size < mailbox_bytes(cap) ||
+	    map->map(fd.get(), mailbox_bytes(cap)) ||
+	    r.stream.use_mailbox(std::move(map), cap, false)) {
+		vaccel_error("[rpc] the agent's mailbox is not what it says");
+		r.stream.close();
+		return VACCEL_EBACKEND;
+	}
+	vaccel_debug("[rpc] mailbox of %" PRIu64 " bytes shared with the agent",
+		     cap);
+	return VACCEL_OK;
+}
+
 int connect_remote(Remote &r, vaccel_session *sess)
 {
 	Fd fd;
@@ -242,6 +291,9 @@ int connect_remote(Remote &r, vaccel_session *sess)
 		r.stream.close();
 		return ret;
 	}
+	if (state.cfg.addr.kind == Address::kUnix && state.cfg.mailbox_bytes)
+		if ((ret = ask_mailbox(r)))
+			return ret;
 	Writer s;
 	s.put<uint32_t>(sess->hint & ~(uint32_t)VACCEL_PLUGIN_REMOTE).put<uint32_t>(0);
 	std::vector<iovec> iov2{{}, {s.buf().data(), s.size()}};

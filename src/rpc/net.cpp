@@ -341,7 +341,7 @@ int Stream::wait(short events, long long deadline_ns)
 	}
 }
 
-int Stream::writev_all(struct iovec *iov, int n, int fd)
+int Stream::sock_writev(struct iovec *iov, int n, int fd)
 {
 	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
 	long long room_spin_until = 0;
@@ -449,7 +449,7 @@ void Stream::spun(bool hit)
 	backoff_ = backoff_ * 2 > kMaxBackoff ? kMaxBackoff : backoff_ * 2;
 }
 
-int Stream::read_exact(void *buf, size_t n, bool idle_ok)
+int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 {
 	auto *p = static_cast<char *>(buf);
 	if (rpos_ < rlen_) { // read ahead last time
@@ -461,7 +461,10 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 		if (n == 0)
 			return 0;
 	}
-	if (n < kReadAhead && !rbuf_)
+	// With a mailbox the socket carries only announced messages and
+	// wake-up bytes: nothing is read past what the caller asked for.
+	const bool read_ahead = n < kReadAhead && !rx_;
+	if (read_ahead && !rbuf_)
 		rbuf_.reset(new uint8_t[kReadAhead]);
 	long long start = monotonic_ns();
 	long long budget = spin_budget_ns();
@@ -481,7 +484,7 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 		// that a read that found nothing is known (spun(), waited()).
 		const bool sleep = first && !spinning && (empty || !spin_us_) &&
 				   recv_sleeps_;
-		const bool ahead = n < kReadAhead;
+		const bool ahead = read_ahead;
 		ssize_t r = recv(fd_.get(), ahead ? (char *)rbuf_.get() : p,
 				 ahead ? kReadAhead : n, sleep ? 0 : MSG_DONTWAIT);
 		if (r > 0 && ahead) {
@@ -551,6 +554,159 @@ int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 	return 0;
 }
 
+int Stream::use_mailbox(std::unique_ptr<SharedMap> map, uint64_t cap,
+			bool agent)
+{
+	if (rpos_ < rlen_ || !map || map->size() < mailbox_bytes(cap))
+		return VACCEL_EINVAL;
+	auto *ctl = reinterpret_cast<MailboxCtl *>(map->at(0));
+	uint8_t *data = map->at(4096);
+	// Direction 0 is guest to agent, 1 agent to guest.
+	tx_ = &ctl[agent ? 1 : 0];
+	rx_ = &ctl[agent ? 0 : 1];
+	txd_ = data + (agent ? cap : 0);
+	rxd_ = data + (agent ? 0 : cap);
+	box_cap_ = cap;
+	// The creator zeroed the mapping; counting starts there.
+	tx_seq_ = rx_seq_ = 0;
+	box_map_ = std::move(map);
+	return 0;
+}
+
+int Stream::writev_all(struct iovec *iov, int n, int fd)
+{
+	if (!tx_)
+		return sock_writev(iov, n, fd);
+	uint64_t total = 0;
+	for (int i = 0; i < n; ++i)
+		total += iov[i].iov_len;
+	const bool in_box = fd < 0 && total <= box_cap_;
+	if (in_box) {
+		uint8_t *p = txd_;
+		for (int i = 0; i < n; ++i) {
+			memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			p += iov[i].iov_len;
+		}
+	}
+	tx_->len.store(total, std::memory_order_relaxed);
+	tx_->where.store(in_box ? kInMailbox : kOnSocket, std::memory_order_relaxed);
+	// Sequentially consistent, as the reader's asleep mark and its
+	// re-check of seq: one of the two sides sees the other's store.
+	tx_->seq.store(++tx_seq_, std::memory_order_seq_cst);
+	if (tx_->asleep.load(std::memory_order_seq_cst) &&
+	    tx_->asleep.exchange(0, std::memory_order_seq_cst) == 1) {
+		uint8_t b = kWakeByte;
+		iovec w{&b, 1};
+		if (int ret = sock_writev(&w, 1, -1))
+			return ret;
+	}
+	return in_box ? 0 : sock_writev(iov, n, fd);
+}
+
+// One wake-up byte, which a writer that took this side's asleep mark sends
+// (or has sent) before anything else.
+int Stream::read_wake_byte(long long deadline_ns)
+{
+	for (;;) {
+		uint8_t b;
+		ssize_t r = recv(fd_.get(), &b, 1, recv_sleeps_ ? 0 : MSG_DONTWAIT);
+		if (r == 1)
+			return b == kWakeByte ? 0 : VACCEL_ESESS;
+		if (r == 0)
+			return VACCEL_ESESS; // peer closed
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return VACCEL_ESESS;
+		if (deadline_ns && monotonic_ns() >= deadline_ns)
+			return VACCEL_ETIMEDOUT;
+		if (!recv_sleeps_)
+			if (int ret = wait(POLLIN, deadline_ns))
+				return ret;
+	}
+}
+
+int Stream::next_message(bool idle_ok)
+{
+	long long start = monotonic_ns();
+	long long deadline =
+		idle_ok ? 0 : start + (long long)timeout_ms_ * 1000000LL;
+	long long budget = spin_budget_ns();
+	bool arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
+	if (!arrived && spin_now()) {
+		// No pause instruction (see sock_read).
+		long long until = start + budget;
+		while (!(arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_))
+			if (monotonic_ns() >= until)
+				break;
+		spun(arrived);
+		if (arrived)
+			waited(monotonic_ns() - start);
+	}
+	if (!arrived) {
+		rx_->asleep.store(1, std::memory_order_seq_cst);
+		if (rx_->seq.load(std::memory_order_seq_cst) != rx_seq_) {
+			// Came meanwhile. If the writer took the mark, its
+			// wake-up byte is on the way: it is read, not left for
+			// the next sleep.
+			if (rx_->asleep.exchange(0, std::memory_order_seq_cst) == 0)
+				if (int ret = read_wake_byte(deadline))
+					return ret;
+		} else if (int ret = read_wake_byte(deadline)) {
+			return ret;
+		}
+		waited(monotonic_ns() - start);
+	}
+	// The writer's fields, each read once and checked.
+	uint32_t seq = rx_->seq.load(std::memory_order_acquire);
+	uint32_t where = rx_->where.load(std::memory_order_relaxed);
+	uint64_t len = rx_->len.load(std::memory_order_relaxed);
+	if (seq != rx_seq_ + 1 || len == 0)
+		return VACCEL_ESESS;
+	rx_seq_ = seq;
+	if (where == kInMailbox && len <= box_cap_) {
+		mpos_ = 0;
+		mlen_ = len;
+	} else if (where == kOnSocket) {
+		sock_left_ = len;
+	} else {
+		return VACCEL_ESESS;
+	}
+	return 0;
+}
+
+int Stream::read_exact(void *buf, size_t n, bool idle_ok)
+{
+	if (!rx_)
+		return sock_read(buf, n, idle_ok);
+	auto *p = static_cast<uint8_t *>(buf);
+	while (n > 0) {
+		// Each byte of the mailbox is read once, into the caller's
+		// buffer: what a hostile writer changes later is not seen.
+		if (mpos_ < mlen_) {
+			size_t k = (size_t)std::min<uint64_t>(n, mlen_ - mpos_);
+			memcpy(p, rxd_ + mpos_, k);
+			mpos_ += k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		if (sock_left_ > 0) {
+			size_t k = (size_t)std::min<uint64_t>(n, sock_left_);
+			if (int ret = sock_read(p, k, false))
+				return ret;
+			sock_left_ -= k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		if (int ret = next_message(idle_ok))
+			return ret;
+		idle_ok = false;
+	}
+	return 0;
+}
+
 SharedMap::~SharedMap()
 {
 	if (base_)
@@ -571,8 +727,19 @@ int SharedMap::map(int fd, uint64_t size)
 
 int Stream::read_exact_fd(void *buf, size_t n, Fd &fd)
 {
-	if (rpos_ < rlen_)
+	if (rpos_ < rlen_ || !at_message_end())
 		return VACCEL_EBACKEND; // bytes came before the message asked for
+	if (rx_) {
+		// The message says where it is; a descriptor comes only with
+		// one on the socket.
+		if (int ret = next_message(false))
+			return ret;
+		if (mlen_ > mpos_)
+			return read_exact(buf, n);
+		if (sock_left_ < n)
+			return VACCEL_EBACKEND;
+		sock_left_ -= n;
+	}
 	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
 	auto *p = static_cast<char *>(buf);
 	int bad = 0;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <sys/uio.h>
@@ -63,6 +64,46 @@ int connect_to(const Address &a, int timeout_ms, Fd &out);
 // address actually bound (port 0 resolved) is returned in @p bound.
 int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 
+// One direction of a mailbox, at the start of the shared mapping (the
+// writer's line, then the reader's). Both processes map it; every field is
+// read once per message and checked, since the other side may be hostile.
+struct MailboxCtl {
+	std::atomic<uint32_t> seq;   // messages written so far (writer)
+	std::atomic<uint32_t> where; // kInMailbox or kOnSocket (writer)
+	std::atomic<uint64_t> len;   // the message's bytes (writer)
+	char pad1[48];
+	std::atomic<uint32_t> asleep; // 1: the reader waits for a wake-up byte
+	char pad2[60];
+};
+static_assert(sizeof(MailboxCtl) == 128);
+static_assert(std::atomic<uint32_t>::is_always_lock_free &&
+	      std::atomic<uint64_t>::is_always_lock_free);
+constexpr uint32_t kInMailbox = 1, kOnSocket = 2;
+constexpr uint8_t kWakeByte = 0x57;
+// Mailbox capacities (bytes of one message) an agent accepts.
+constexpr uint64_t kMinMailbox = 4096, kMaxMailbox = 1ull << 20;
+// The mapping: two MailboxCtl (guest to agent, agent to guest) in the first
+// page, then each direction's cap bytes of data.
+constexpr uint64_t mailbox_bytes(uint64_t cap) { return 4096 + 2 * cap; }
+
+// A shared read-write mapping of a descriptor's first size() bytes (the
+// arena and the mailbox, on both sides), unmapped with the object.
+class SharedMap {
+public:
+	SharedMap() = default;
+	SharedMap(const SharedMap &) = delete;
+	SharedMap &operator=(const SharedMap &) = delete;
+	~SharedMap();
+	// Maps @p size bytes of @p fd (once). Returns 0 or an errno value.
+	int map(int fd, uint64_t size);
+	uint8_t *at(uint64_t off) const { return base_ + off; }
+	uint64_t size() const { return size_; } // 0: nothing mapped
+
+private:
+	uint8_t *base_ = nullptr;
+	uint64_t size_ = 0;
+};
+
 // A stream with a deadline per operation. Reads first spin on non-blocking
 // receives for up to spin_us (a remote call's cost is mostly the wake-up of
 // a sleeping reader), then sleep until the deadline: in recv() itself for a
@@ -82,6 +123,19 @@ int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 // spin_max_us, it spins that long instead of spin_us. A peer that answers
 // in a steady 200 us (a model run) is then awaited spinning rather than
 // asleep, when spin_max_us allows it; a longer or erratic one is not.
+//
+// With a mailbox (unix sockets, docs/protocol.md MAILBOX), a message of up
+// to the mailbox's capacity (header and body, no descriptor) is written into
+// shared memory instead of the socket, and a reader spins on the mailbox's
+// sequence number, not on recv(): a round trip between two spinning sides
+// then makes no system call at all (on this kind of VM each send or recv of
+// a small message costs 1-4 us, most of a spinning round trip). Larger
+// messages and those with a descriptor still cross the socket, announced in
+// the mailbox. A reader that stops spinning marks itself asleep and sleeps
+// in recv() for one wake-up byte, which the writer sends only if it takes
+// that mark (an atomic exchange on each side decides which of them saw it,
+// so every byte sent is a byte read). The peer's death and the timeouts are
+// seen in that recv() as without a mailbox.
 class Stream {
 public:
 	Stream() = default;
@@ -91,6 +145,7 @@ public:
 	{
 		fd_.reset();
 		rpos_ = rlen_ = 0;
+		mpos_ = mlen_ = sock_left_ = 0;
 	}
 	int fd() const { return fd_.get(); }
 	void set_spin(int us, int max_us)
@@ -111,6 +166,18 @@ public:
 	// No spinning or read-ahead: it sets up an arena once per connection.
 	int read_exact_fd(void *buf, size_t n, Fd &fd);
 
+	// From now on, messages go through the mailbox in @p map (laid out
+	// as mailbox_bytes(cap) describes; @p agent: which side this is).
+	// Returns VACCEL_EINVAL if bytes read ahead are still unread.
+	int use_mailbox(std::unique_ptr<SharedMap> map, uint64_t cap, bool agent);
+	bool has_mailbox() const { return rx_ != nullptr; }
+	// With a mailbox: whether the message being read was read to its end
+	// (a reader that stops short or reads past it has misread the frame).
+	bool at_message_end() const
+	{
+		return !rx_ || (mpos_ == mlen_ && sock_left_ == 0);
+	}
+
 	// Reads left that will sleep without spinning (backing off).
 	int spin_skips() const { return skip_; }
 	// How long the next read would spin, in nanoseconds (0: it sleeps).
@@ -119,6 +186,10 @@ public:
 	static constexpr int kMinBackoff = 16, kMaxBackoff = 1024;
 
 private:
+	int sock_read(void *buf, size_t n, bool idle_ok);
+	int sock_writev(struct iovec *iov, int n, int fd);
+	int next_message(bool idle_ok);
+	int read_wake_byte(long long deadline_ns);
 	int wait(short events, long long deadline_ns);
 	bool spin_now();
 	void spun(bool hit);
@@ -139,24 +210,16 @@ private:
 	static constexpr size_t kReadAhead = 4096;
 	std::unique_ptr<uint8_t[]> rbuf_;
 	size_t rpos_ = 0, rlen_ = 0;
-};
-
-// A shared read-write mapping of a descriptor's first size() bytes (the
-// arena, on both sides), unmapped with the object.
-class SharedMap {
-public:
-	SharedMap() = default;
-	SharedMap(const SharedMap &) = delete;
-	SharedMap &operator=(const SharedMap &) = delete;
-	~SharedMap();
-	// Maps @p size bytes of @p fd (once). Returns 0 or an errno value.
-	int map(int fd, uint64_t size);
-	uint8_t *at(uint64_t off) const { return base_ + off; }
-	uint64_t size() const { return size_; } // 0: nothing mapped
-
-private:
-	uint8_t *base_ = nullptr;
-	uint64_t size_ = 0;
+	// The mailbox, if any: what this side sends (tx) and receives (rx).
+	std::unique_ptr<SharedMap> box_map_;
+	MailboxCtl *tx_ = nullptr, *rx_ = nullptr;
+	uint8_t *txd_ = nullptr;
+	const uint8_t *rxd_ = nullptr;
+	uint64_t box_cap_ = 0;
+	uint32_t tx_seq_ = 0, rx_seq_ = 0;
+	// The message being read: mlen_ bytes in the mailbox, or sock_left_
+	// bytes still to come on the socket.
+	uint64_t mpos_ = 0, mlen_ = 0, sock_left_ = 0;
 };
 
 long long monotonic_ns();

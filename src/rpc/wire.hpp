@@ -17,7 +17,7 @@ static_assert(std::endian::native == std::endian::little,
 	      "the wire is little-endian; add byte swapping for this target");
 
 constexpr uint32_t kMagic = 0x4c434156; // "VACL"
-constexpr uint16_t kVersion = 2; // 2: ARENA and shared args
+constexpr uint16_t kVersion = 3; // 2: ARENA and shared args; 3: MAILBOX
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kAlign = 8; // payloads are padded so the agent can use them in place
 constexpr uint64_t kDefaultMaxMessage = 256ull << 20;
@@ -36,6 +36,7 @@ enum class Msg : uint16_t {
 	op = 8,
 	model = 9, // torch, tf and tflite model operations
 	arena = 10, // a shared-memory arena for bulk arguments (unix only)
+	mailbox = 11, // shared-memory mailboxes for the messages (unix only)
 };
 
 struct Header {

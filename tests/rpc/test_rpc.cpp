@@ -248,13 +248,13 @@ std::vector<uint8_t> run_bulk(vaccel_session *s)
 	return rec;
 }
 
-// Whether this process maps an agent's arena now.
-bool arena_mapped()
+// Whether this process maps an agent's arena (or mailbox) now.
+bool arena_mapped(const char *what = "memfd:vaccel-arena")
 {
 	std::ifstream maps("/proc/self/maps");
 	std::string line;
 	while (std::getline(maps, line))
-		if (line.find("memfd:vaccel-arena") != std::string::npos)
+		if (line.find(what) != std::string::npos)
 			return true;
 	return false;
 }
@@ -278,17 +278,36 @@ TEST_F(Remote, SameBytesLocallyAndOverUnixAndTcp)
 				   "--exec-dir", VACCEL_TEST_LIB_DIR,
 				   "--allow-guest-libs"});
 	ASSERT_EQ(agent.nr_addrs(), 2u);
-	for (size_t i = 0; i < 2; ++i) {
-		ASSERT_EQ(boot_remote(agent.addr(i)), VACCEL_OK);
+	// Over unix: with the default mailbox, one so small that most
+	// messages take the socket (announced in it), none; spinning and not
+	// (every reply then comes with a wake-up byte). TCP has no mailbox.
+	struct Case {
+		size_t addr;
+		const char *mailbox_kib, *spin_us;
+		bool mapped;
+	} cases[] = {{0, "128", "50", true}, {0, "4", "50", true},
+		     {0, "128", "0", true},  {0, "4", "0", true},
+		     {0, "0", "50", false},  {1, "128", "50", false}};
+	for (const Case &c : cases) {
+		setenv("VACCEL_RPC_MAILBOX_KIB", c.mailbox_kib, 1);
+		setenv("VACCEL_RPC_SPIN_US", c.spin_us, 1);
+		ASSERT_EQ(boot_remote(agent.addr(c.addr)), VACCEL_OK);
 		ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
 		auto remote = run_all(&s, testlib);
 		EXPECT_TRUE(s.is_virtio);
 		EXPECT_GT(s.remote_id, 0);
+		EXPECT_EQ(arena_mapped("memfd:vaccel-mailbox"), c.mapped);
 		ASSERT_EQ(vaccel_session_release(&s), VACCEL_OK);
+		EXPECT_FALSE(arena_mapped("memfd:vaccel-mailbox"));
 		EXPECT_EQ(remote.size(), local.size());
-		EXPECT_TRUE(remote == local) << "differs over " << agent.addr(i) << agent.log();
+		EXPECT_TRUE(remote == local)
+			<< "differs over " << agent.addr(c.addr) << " with a "
+			<< c.mailbox_kib << " KiB mailbox, spin " << c.spin_us
+			<< agent.log();
 		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
 	}
+	unsetenv("VACCEL_RPC_MAILBOX_KIB");
+	unsetenv("VACCEL_RPC_SPIN_US");
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
 
@@ -792,9 +811,9 @@ struct ArenaReply {
 	uint64_t size = 0;
 	Fd fd;
 };
-ArenaReply ask_arena(Raw &r, uint64_t want)
+ArenaReply ask_arena(Raw &r, uint64_t want, Msg type = Msg::arena)
 {
-	r.header(Msg::arena, 8);
+	r.header(type, 8);
 	r.send(&want, 8);
 	Stream st(Fd(dup(r.fd.get())), 2000, 0);
 	ArenaReply out;
@@ -857,6 +876,70 @@ TEST_F(Remote, ArenaIsSealedBoundedAndChecked)
 	r.header(Msg::op, (uint32_t)w.size());
 	r.send(w.buf().data(), w.size());
 	EXPECT_TRUE(r.closed_by_agent());
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// The mailbox: unix sockets only, one per connection, sealed, of a bounded
+// size; a guest that forges its control fields loses its own connection.
+TEST_F(Remote, MailboxIsSealedBoundedAndChecked)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "-a", "tcp://127.0.0.1:0"});
+	{
+		Raw r(agent.addr(1));
+		r.hello();
+		EXPECT_EQ(ask_arena(r, 1 << 16, Msg::mailbox).status, VACCEL_ENOTSUP);
+	}
+	{
+		Raw r(agent.addr(0));
+		r.hello();
+		EXPECT_EQ(ask_arena(r, 100, Msg::mailbox).status, VACCEL_ENOTSUP);
+	}
+	Raw r(agent.addr(0));
+	r.hello();
+	ArenaReply a = ask_arena(r, 1ull << 40, Msg::mailbox);
+	ASSERT_EQ(a.status, VACCEL_OK);
+	ASSERT_TRUE(a.fd);
+	EXPECT_EQ(a.size, kMaxMailbox);
+	struct stat st{};
+	ASSERT_EQ(fstat(a.fd.get(), &st), 0);
+	EXPECT_EQ((uint64_t)st.st_size, mailbox_bytes(a.size));
+	EXPECT_EQ(fcntl(a.fd.get(), F_GET_SEALS) &
+			  (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	EXPECT_NE(ftruncate(a.fd.get(), 4096), 0);
+	// From here on the agent reads requests from the mailbox: a session
+	// request written there is answered there.
+	auto map = std::make_unique<SharedMap>();
+	ASSERT_EQ(map->map(a.fd.get(), mailbox_bytes(a.size)), 0);
+	auto *ctl = reinterpret_cast<MailboxCtl *>(map->at(0));
+	Stream guest(Fd(dup(r.fd.get())), 2000, 50);
+	ASSERT_EQ(guest.use_mailbox(std::move(map), a.size, false), 0);
+	Header h;
+	h.type = (uint16_t)Msg::mailbox; // a second one is refused
+	h.id = 2;
+	h.body_len = 8;
+	uint8_t hb[kHeaderSize];
+	encode_header(h, hb);
+	uint64_t want = 1 << 16;
+	iovec iov[] = {{hb, kHeaderSize}, {&want, 8}};
+	ASSERT_EQ(guest.writev_all(iov, 2), 0);
+	ASSERT_EQ(guest.read_exact(hb, kHeaderSize), 0);
+	EXPECT_EQ(decode_header(hb).status, VACCEL_ENOTSUP);
+	EXPECT_TRUE(guest.at_message_end());
+	// A length past the mailbox drops the connection; another guest is
+	// served as before.
+	ctl[0].len = kMaxMailbox + 1;
+	ctl[0].where = kInMailbox;
+	ctl[0].seq = 2;
+	char wake = kWakeByte;
+	r.send(&wake, 1); // in case the agent sleeps
+	EXPECT_TRUE(r.closed_by_agent());
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
 

@@ -11,6 +11,8 @@
 #include <random>
 #include <thread>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <linux/vm_sockets.h>
 
@@ -464,4 +466,199 @@ TEST(Stream, SpinStretchesToSteadyRepliesUpToTheMaximum)
 		else
 			EXPECT_EQ(p.s.spin_budget_ns(), 100000);
 	}
+}
+
+// Two streams on a socket pair sharing a mailbox of @p cap bytes, as the
+// rpc plugin (guest) and the agent set them up.
+struct MailboxPair {
+	Stream guest, agent;
+	MailboxCtl *ctl = nullptr; // the shared control lines, for tampering
+	MailboxPair(uint64_t cap, int guest_spin_us, int agent_spin_us,
+		    int timeout_ms = 5000)
+	{
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+			abort();
+		guest = Stream(Fd(sv[0]), timeout_ms, guest_spin_us, 0);
+		agent = Stream(Fd(sv[1]), timeout_ms, agent_spin_us, 0);
+		Fd m(memfd_create("test-mailbox", MFD_CLOEXEC));
+		if (!m || ftruncate(m.get(), (off_t)mailbox_bytes(cap)))
+			abort();
+		auto a = std::make_unique<SharedMap>(), b = std::make_unique<SharedMap>();
+		if (a->map(m.get(), mailbox_bytes(cap)) ||
+		    b->map(m.get(), mailbox_bytes(cap)))
+			abort();
+		ctl = reinterpret_cast<MailboxCtl *>(a->at(0));
+		if (guest.use_mailbox(std::move(a), cap, false) ||
+		    agent.use_mailbox(std::move(b), cap, true))
+			abort();
+	}
+	static size_t pending(const Stream &s)
+	{
+		int n = 0;
+		ioctl(s.fd(), FIONREAD, &n);
+		return (size_t)n;
+	}
+};
+
+std::vector<uint8_t> pattern(size_t n, uint32_t seed)
+{
+	std::vector<uint8_t> v(n);
+	std::mt19937 rng(seed);
+	for (auto &b : v)
+		b = (uint8_t)rng();
+	return v;
+}
+
+// Messages up to the capacity go through shared memory, larger ones and
+// those with a descriptor through the socket; the reader gets every byte
+// in order however it splits its reads, and knows where each message ends.
+TEST(Mailbox, SmallMessagesInMemoryLargeOnesOnTheSocket)
+{
+	for (int spin : {0, 2000000}) {
+		MailboxPair p(4096, 0, spin);
+		for (size_t n : {1ul, 24ul, 4095ul, 4096ul, 4097ul, 300000ul, 7ul}) {
+			auto msg = pattern(n, (uint32_t)n);
+			iovec iov[2] = {{msg.data(), n / 3}, {msg.data() + n / 3, n - n / 3}};
+			std::thread w([&] { EXPECT_EQ(p.guest.writev_all(iov, 2), 0); });
+			// A small message, written while the reader was busy
+			// (not asleep), puts nothing on the socket.
+			if (n <= 4096) {
+				w.join();
+				EXPECT_EQ(MailboxPair::pending(p.agent), 0u) << n;
+			}
+			std::vector<uint8_t> got(n);
+			size_t first = n / 2 + 1 > n ? n : n / 2 + 1;
+			EXPECT_EQ(p.agent.read_exact(got.data(), first, true), 0);
+			EXPECT_EQ(p.agent.at_message_end(), first == n);
+			EXPECT_EQ(p.agent.read_exact(got.data() + first, n - first), 0);
+			EXPECT_TRUE(p.agent.at_message_end());
+			if (w.joinable())
+				w.join();
+			EXPECT_TRUE(got == msg) << n << " bytes, spin " << spin;
+			EXPECT_EQ(MailboxPair::pending(p.agent), 0u) << n;
+		}
+		// A descriptor always crosses the socket.
+		int pfd[2];
+		ASSERT_EQ(pipe(pfd), 0);
+		Fd r(pfd[0]), wfd(pfd[1]);
+		char hi[] = "with a descriptor";
+		iovec iov{hi, sizeof hi};
+		ASSERT_EQ(p.agent.writev_all(&iov, 1, wfd.get()), 0);
+		char got[sizeof hi] = {};
+		Fd fd;
+		ASSERT_EQ(p.guest.read_exact_fd(got, sizeof got, fd), 0);
+		EXPECT_STREQ(got, hi);
+		EXPECT_TRUE(fd);
+	}
+}
+
+// Many round trips, the two sides spinning or not in every combination and
+// the sizes on both sides of the capacity: a wake-up lost or a byte read
+// twice would hang a read (then time out) or garble a message.
+TEST(Mailbox, RoundTripsLoseNoWakeUp)
+{
+	for (int gs : {0, 20})
+		for (int as : {0, 20}) {
+			MailboxPair p(8192, gs, as, 10000);
+			std::mt19937 rng(gs * 31 + as);
+			std::vector<size_t> sizes(2000);
+			for (auto &n : sizes)
+				n = rng() % 3 ? 1 + rng() % 8192 : 8193 + rng() % 30000;
+			std::thread agent([&] {
+				std::vector<uint8_t> buf(40000);
+				for (size_t n : sizes) {
+					if (p.agent.read_exact(buf.data(), n, true))
+						return;
+					// Echo it back, reversed.
+					std::reverse(buf.begin(), buf.begin() + (long)n);
+					iovec iov{buf.data(), n};
+					if (p.agent.writev_all(&iov, 1))
+						return;
+				}
+			});
+			std::vector<uint8_t> got(40000);
+			size_t ok = 0;
+			for (size_t n : sizes) {
+				auto msg = pattern(n, (uint32_t)ok);
+				iovec iov{msg.data(), n};
+				if (p.guest.writev_all(&iov, 1) ||
+				    p.guest.read_exact(got.data(), n))
+					break;
+				std::reverse(msg.begin(), msg.end());
+				if (memcmp(got.data(), msg.data(), n) != 0)
+					break;
+				++ok;
+			}
+			agent.join();
+			EXPECT_EQ(ok, sizes.size()) << "guest spin " << gs << ", agent spin " << as;
+		}
+}
+
+// A reader asleep on the mailbox sees its peer's death at once and its
+// deadline on time, as on a plain socket.
+TEST(Mailbox, DeathAndDeadlinesAreSeenAsleep)
+{
+	{
+		MailboxPair p(4096, 0, 0, 200);
+		char c;
+		auto t0 = std::chrono::steady_clock::now();
+		EXPECT_EQ(p.guest.read_exact(&c, 1), VACCEL_ETIMEDOUT);
+		auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+				  std::chrono::steady_clock::now() - t0).count();
+		EXPECT_GE(ms, 190);
+		EXPECT_LT(ms, 2000);
+	}
+	{
+		MailboxPair p(4096, 50, 50, 5000);
+		std::thread t([&] {
+			usleep(20000);
+			p.agent.close();
+		});
+		char c;
+		auto t0 = std::chrono::steady_clock::now();
+		EXPECT_EQ(p.guest.read_exact(&c, 1), VACCEL_ESESS);
+		t.join();
+		EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+	}
+}
+
+// What a hostile peer can write into the shared control lines is checked:
+// a sequence number that skips, an unknown place, a length past the
+// capacity or none, a wake-up byte that is not one. Each is an error for
+// the reader, never a read outside the mailbox or a hang.
+TEST(Mailbox, ForgedControlFieldsAreErrors)
+{
+	auto forged = [](auto &&tamper) {
+		MailboxPair p(4096, 50, 50, 500);
+		char msg[16] = "fine";
+		iovec iov{msg, sizeof msg};
+		EXPECT_EQ(p.guest.writev_all(&iov, 1), 0);
+		tamper(p.ctl[0]); // guest to agent
+		std::vector<char> got(1 << 16);
+		return p.agent.read_exact(got.data(), sizeof msg, true);
+	};
+	EXPECT_EQ(forged([](MailboxCtl &c) { c.seq += 1; }), VACCEL_ESESS);
+	EXPECT_EQ(forged([](MailboxCtl &c) { c.where = 7; }), VACCEL_ESESS);
+	EXPECT_EQ(forged([](MailboxCtl &c) { c.len = 4097; }), VACCEL_ESESS);
+	EXPECT_EQ(forged([](MailboxCtl &c) { c.len = 0; }), VACCEL_ESESS);
+	EXPECT_EQ(forged([](MailboxCtl &c) { c.len = ~0ull; }), VACCEL_ESESS);
+	// Untouched, it reads fine.
+	EXPECT_EQ(forged([](MailboxCtl &) {}), 0);
+	// A message shorter than the reader expects: the rest would have to
+	// be a new message, which is not there (timeout), not the old bytes.
+	EXPECT_EQ(forged([](MailboxCtl &c) { c.len = 4; }), VACCEL_ETIMEDOUT);
+	// A sleeping reader woken by a byte that is not the wake-up byte.
+	MailboxPair p(4096, 0, 0, 500);
+	std::thread t([&] {
+		usleep(20000);
+		p.ctl[0].seq = 1;
+		p.ctl[0].where = kInMailbox;
+		p.ctl[0].len = 8;
+		char bad = 'x';
+		EXPECT_EQ(write(p.guest.fd(), &bad, 1), 1);
+	});
+	char got[8];
+	EXPECT_EQ(p.agent.read_exact(got, 8, true), VACCEL_ESESS);
+	t.join();
 }
