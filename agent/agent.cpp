@@ -636,8 +636,14 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 		sizes[i] = d.size;
 		if (shared(d)) {
 			// In/out bytes are already there; output-only ones
-			// start as zeros, as below.
-			if (!(d.flags & kArgInOut) && d.size)
+			// start as zeros, as below, unless the operation
+			// writes all of them (sgemm's C with beta 0: a 1 MiB
+			// memset saved on a 512 x 512 call). The arena is
+			// the guest's own memory: nothing of the agent's is
+			// ever in it, unlike the reused output area below,
+			// which is therefore always cleared.
+			if (!(d.flags & kArgInOut) && d.size &&
+			    !writes_all_of(op, i))
 				memset(arena_.at(d.offset), 0, d.size);
 			wr.push_back(vaccel_arg{d.size ? arena_.at(d.offset) : nullptr,
 						d.size, (vaccel_arg_type_t)d.type,

@@ -505,9 +505,11 @@ int rpc_sgemm(vaccel_session *sess, int64_t m, int64_t n, int64_t k,
 		  val(ldb, VACCEL_ARG_INT64),
 		  val(beta, VACCEL_ARG_FLOAT32),
 		  val(ldc, VACCEL_ARG_INT64)};
-	// C is read (beta * C) and written.
+	// C is read (beta * C) and written. With beta 0 it is only written,
+	// but where rows have gaps (ldc > n) those keep the caller's bytes, as
+	// locally: then it is sent too.
 	A wr[] = {{c, (size_t)extent(m, n, ldc) * 4, VACCEL_ARG_FLOAT32_ARRAY,
-		   beta != 0.0F ? kArgInOut : 0u}};
+		   beta != 0.0F || (m > 1 && ldc > n) ? kArgInOut : 0u}};
 	return call_op(sess, VACCEL_OP_BLAS_SGEMM, rd, 10, wr, 1);
 }
 

@@ -662,3 +662,63 @@ TEST(Mailbox, ForgedControlFieldsAreErrors)
 	EXPECT_EQ(p.agent.read_exact(got, 8, true), VACCEL_ESESS);
 	t.join();
 }
+
+// The agent skips clearing an output only where the operation defines all
+// of it: sgemm's C with beta 0 and no row gaps.
+TEST(Wire, OnlyAGaplessBetaZeroSgemmWritesAllOfItsOutput)
+{
+	int64_t m = 3, n = 4, k = 2, lda = 2, ldb = 4, ldc = 4;
+	float alpha = 1.0F, beta = 0.0F;
+	auto req = [&] {
+		OpRequest r;
+		r.op = VACCEL_OP_BLAS_SGEMM;
+		auto in = [&](const void *p, uint32_t type, uint64_t size) {
+			ArgDesc d{};
+			d.type = type;
+			d.size = size;
+			r.read.push_back(d);
+			r.read_data.push_back(static_cast<const uint8_t *>(p));
+		};
+		in(&m, VACCEL_ARG_INT64, 8);
+		in(&n, VACCEL_ARG_INT64, 8);
+		in(&k, VACCEL_ARG_INT64, 8);
+		in(&alpha, VACCEL_ARG_FLOAT32, 4);
+		in(nullptr, VACCEL_ARG_FLOAT32_ARRAY, 24); // shared A
+		in(&lda, VACCEL_ARG_INT64, 8);
+		in(nullptr, VACCEL_ARG_FLOAT32_ARRAY, 32);
+		in(&ldb, VACCEL_ARG_INT64, 8);
+		in(&beta, VACCEL_ARG_FLOAT32, 4);
+		in(&ldc, VACCEL_ARG_INT64, 8);
+		ArgDesc c{};
+		c.type = VACCEL_ARG_FLOAT32_ARRAY;
+		c.size = (uint64_t)(((m - 1) * ldc + n) * 4);
+		r.write.push_back(c);
+		r.inout_data.push_back(nullptr);
+		return r;
+	};
+	EXPECT_TRUE(writes_all_of(req(), 0));
+	EXPECT_FALSE(writes_all_of(req(), 1));
+	beta = 0.5F; // C is read: it is in/out, and not all written
+	EXPECT_FALSE(writes_all_of(req(), 0));
+	beta = -0.0F; // still zero
+	EXPECT_TRUE(writes_all_of(req(), 0));
+	beta = 0.0F;
+	ldc = 5; // gaps between rows stay as they were
+	EXPECT_FALSE(writes_all_of(req(), 0));
+	ldc = 4;
+	OpRequest r = req();
+	r.write[0].size += 4; // a tail past m x n
+	EXPECT_FALSE(writes_all_of(r, 0));
+	r = req();
+	r.read[8].type = VACCEL_ARG_FLOAT64; // beta not what sgemm takes
+	EXPECT_FALSE(writes_all_of(r, 0));
+	r = req();
+	r.read.pop_back(); // ldc missing
+	r.read_data.pop_back();
+	EXPECT_FALSE(writes_all_of(r, 0));
+	r = req();
+	r.op = VACCEL_OP_FPGA_ARRAYCOPY;
+	EXPECT_FALSE(writes_all_of(r, 0));
+	m = 0; // nothing to write
+	EXPECT_FALSE(writes_all_of(req(), 0));
+}
