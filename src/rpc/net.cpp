@@ -554,6 +554,18 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 	return 0;
 }
 
+namespace {
+// The spin-wait hint of the architecture, where it has one.
+inline void cpu_relax()
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	asm volatile("yield" ::: "memory");
+#endif
+}
+} // namespace
+
 int Stream::use_mailbox(std::unique_ptr<SharedMap> map, uint64_t cap,
 			bool agent)
 {
@@ -634,11 +646,17 @@ int Stream::next_message(bool idle_ok)
 	long long budget = spin_budget_ns();
 	bool arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
 	if (!arrived && spin_now()) {
-		// No pause instruction (see sock_read).
+		// Unlike the recv() loop (see sock_read), this one pauses: a
+		// bare load loop slowed the peer's work on the other vCPU of
+		// this VM (classification through the agent 1.3-1.75x local,
+		// against 1.08-1.18x with the pause, which costs a noop
+		// round trip ~50 ns), as a busy hyperthread slows its sibling.
 		long long until = start + budget;
-		while (!(arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_))
+		while (!(arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_)) {
 			if (monotonic_ns() >= until)
 				break;
+			cpu_relax();
+		}
 		spun(arrived);
 		if (arrived)
 			waited(monotonic_ns() - start);
