@@ -146,6 +146,10 @@ public:
 		fd_.reset();
 		rpos_ = rlen_ = 0;
 		mpos_ = mlen_ = sock_left_ = 0;
+		tx_ = rx_ = nullptr;
+		txd_ = nullptr;
+		rxd_ = nullptr;
+		box_map_.reset();
 	}
 	int fd() const { return fd_.get(); }
 	void set_spin(int us, int max_us)

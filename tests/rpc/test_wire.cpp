@@ -293,7 +293,9 @@ struct StreamPair {
 TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
 {
 	StreamPair p(5000);
-	const int late = 20000; // well past the 5 ms spin
+	// Well past the 5 ms spin: a reader preempted for most of it on a
+	// loaded machine must not see the byte within its spin.
+	const int late = 100000;
 	for (int i = 0; i < Stream::kMissesToBackOff; ++i) {
 		EXPECT_EQ(p.s.spin_skips(), 0);
 		p.byte(late);
