@@ -647,10 +647,10 @@ int Stream::next_message(bool idle_ok)
 	bool arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
 	if (!arrived && spin_now()) {
 		// Unlike the recv() loop (see sock_read), this one pauses: a
-		// bare load loop slowed the peer's work on the other vCPU of
-		// this VM (classification through the agent 1.3-1.75x local,
-		// against 1.08-1.18x with the pause, which costs a noop
-		// round trip ~50 ns), as a busy hyperthread slows its sibling.
+		// bare load loop slowed the peer's work on the other vCPU of a
+		// 2-vCPU VM (classification through the agent: median 1.35x
+		// the local call, 1.13x with the pause; docs/performance.md),
+		// as a busy hyperthread slows its sibling.
 		long long until = start + budget;
 		while (!(arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_)) {
 			if (monotonic_ns() >= until)
