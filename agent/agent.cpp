@@ -57,6 +57,7 @@ struct Options {
 	int spin_us = 50;
 	int spin_max_us = 500;
 	uint64_t arena_max = 256ull << 20;
+	uint64_t mailbox_max = kMaxMailbox;
 	bool quiet = false;
 };
 Options opt;
@@ -372,17 +373,17 @@ bool Connection::on_arena(const Header &h, Reader &r)
 }
 
 // The guest asks for mailboxes of some capacity (a message's bytes); it
-// gets one of kMinMailbox..kMaxMailbox bytes, once per connection, on unix
-// sockets only. The reply goes over the socket with the descriptor; every
+// gets one of kMinMailbox bytes up to --mailbox-max, once per connection,
+// on unix sockets only. The reply goes over the socket with the descriptor; every
 // message after it goes through the mailbox (net.hpp, Stream).
 bool Connection::on_mailbox(const Header &h, Reader &r)
 {
 	uint64_t want = 0;
 	if (!r.get(want) || r.left())
 		return false;
-	if (!unix_peer_ || s_.has_mailbox() || want < kMinMailbox)
+	uint64_t cap = std::min(want, opt.mailbox_max) & ~(uint64_t)4095;
+	if (!unix_peer_ || s_.has_mailbox() || cap < kMinMailbox)
 		return reply(h, VACCEL_ENOTSUP) == 0;
-	uint64_t cap = std::min(want, kMaxMailbox) & ~(uint64_t)4095;
 	auto map = std::make_unique<SharedMap>();
 	Fd fd;
 	if (int err = create_shared("vaccel-mailbox", mailbox_bytes(cap), *map,
@@ -981,6 +982,9 @@ void usage(FILE *out)
 		"      --arena-max BYTES    largest shared-memory arena a unix-socket\n"
 		"                           guest may map for bulk arguments (default\n"
 		"                           256 MiB, at most 1 GiB; 0: none)\n"
+		"      --mailbox-max BYTES  largest message a unix-socket guest may\n"
+		"                           pass through a shared-memory mailbox\n"
+		"                           (default and at most 1 MiB; 0: none)\n"
 		"  -q, --quiet              no connection log lines\n"
 		"  -h, --help               this text\n\n"
 		"Each listener prints 'listening on URI' on stdout once ready.\n"
@@ -1002,7 +1006,8 @@ bool parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t &v)
 int parse_options(int argc, char **argv)
 {
 	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
-	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX, ARENA };
+	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX, ARENA,
+	       MAILBOX };
 	static const option longs[] = {
 		{"address", required_argument, nullptr, 'a'},
 		{"exec-dir", required_argument, nullptr, EXEC_DIR},
@@ -1017,6 +1022,7 @@ int parse_options(int argc, char **argv)
 		{"spin-us", required_argument, nullptr, SPIN},
 		{"spin-max-us", required_argument, nullptr, SPIN_MAX},
 		{"arena-max", required_argument, nullptr, ARENA},
+		{"mailbox-max", required_argument, nullptr, MAILBOX},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
 		{nullptr, 0, nullptr, 0}};
@@ -1095,6 +1101,11 @@ int parse_options(int argc, char **argv)
 			if (!num(0, kMaxArena))
 				return 2;
 			opt.arena_max = v;
+			break;
+		case MAILBOX:
+			if (!num(0, kMaxMailbox))
+				return 2;
+			opt.mailbox_max = v;
 			break;
 		case 'q':
 			opt.quiet = true;

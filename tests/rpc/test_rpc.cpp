@@ -899,6 +899,28 @@ TEST_F(Remote, MailboxIsSealedBoundedAndChecked)
 		r.hello();
 		EXPECT_EQ(ask_arena(r, 100, Msg::mailbox).status, VACCEL_ENOTSUP);
 	}
+	{ // none from an agent that gives none, a smaller one from a smaller cap
+		Agent none(kHostPlugins, {"-a", "@unix", "--mailbox-max", "0"});
+		Raw r0(none.addr(0));
+		r0.hello();
+		EXPECT_EQ(ask_arena(r0, 1 << 16, Msg::mailbox).status, VACCEL_ENOTSUP);
+		Agent small(kHostPlugins, {"-a", "@unix", "--mailbox-max", "10000"});
+		Raw r1(small.addr(0));
+		r1.hello();
+		ArenaReply a = ask_arena(r1, 1 << 16, Msg::mailbox);
+		EXPECT_EQ(a.status, VACCEL_OK);
+		EXPECT_EQ(a.size, 8192u);
+		// The client works on without one.
+		ASSERT_EQ(boot_remote(none.addr(0)), VACCEL_OK);
+		vaccel_session s{};
+		ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+		EXPECT_EQ(vaccel_noop(&s), VACCEL_OK);
+		EXPECT_FALSE(arena_mapped("memfd:vaccel-mailbox"));
+		EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
+		EXPECT_EQ(none.stop(), 0) << none.log();
+		EXPECT_EQ(small.stop(), 0) << small.log();
+	}
 	Raw r(agent.addr(0));
 	r.hello();
 	ArenaReply a = ask_arena(r, 1ull << 40, Msg::mailbox);
@@ -997,6 +1019,8 @@ TEST_F(Remote, AgentRefusesBadOptions)
 	EXPECT_EQ(big.stop(), 2); // past the 1 GiB an offset can reach
 	Agent neg(kHostPlugins, {"--arena-max", "-1", "-a", "@unix"});
 	EXPECT_EQ(neg.stop(), 2);
+	Agent box(kHostPlugins, {"--mailbox-max", "1048577", "-a", "@unix"});
+	EXPECT_EQ(box.stop(), 2);
 	Agent remote(kHostPlugins, {"-a", "tcp://0.0.0.0:0"});
 	EXPECT_EQ(remote.stop(), 1);
 	EXPECT_NE(remote.log().find("non-loopback"), std::string::npos);
