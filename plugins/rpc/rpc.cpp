@@ -198,61 +198,67 @@ template <class T> auto read_value(T &out)
 	};
 }
 
-// Asks the agent for an arena (once per connection; the caller holds the
-// remote's lock). A refusal leaves the session without one; only a broken
-// transport is an error.
-int ask_arena(Remote &r)
+// Asks the agent for shared memory (ARENA or MAILBOX) of @p want bytes;
+// the caller holds the remote's lock. Returns the exchange's status (a
+// refusal, or a broken transport, which closes the stream). On VACCEL_OK,
+// @p fd holds the agent's memfd with @p granted in [@p min, @p want] and at
+// least @p bytes(granted) bytes, or is empty if it is not what the agent
+// says.
+int ask_shared(Remote &r, Msg type, uint64_t want, uint64_t min,
+	       uint64_t (*bytes)(uint64_t), uint64_t &granted, Fd &fd)
 {
-	r.arena_asked = true;
-	uint64_t want = state.cfg.arena_bytes, size = 0;
 	std::vector<iovec> iov{{}, {&want, 8}};
-	Fd fd;
-	int ret = exchange(r, Msg::arena, iov, read_value(size), &fd);
-	if (!r.stream.open())
-		return ret ? ret : VACCEL_ESESS;
-	if (ret) {
-		vaccel_debug("[rpc] the agent gives no arena (%d)", ret);
-		return VACCEL_OK;
-	}
+	if (int ret = exchange(r, type, iov, read_value(granted), &fd))
+		return ret;
 	struct stat st{};
-	if (!fd || size == 0 || size > want || fstat(fd.get(), &st) ||
-	    (uint64_t)st.st_size < size) {
-		vaccel_error("[rpc] the agent's arena is not what it says");
-		return VACCEL_OK;
-	}
-	if (int err = r.arena.map(fd.get(), size)) {
-		vaccel_warn("[rpc] cannot map the agent's arena: %s",
-			    strerror(err));
-		return VACCEL_OK;
-	}
-	vaccel_debug("[rpc] arena of %" PRIu64 " bytes shared with the agent",
-		     size);
+	if (fd && (granted < min || granted > want || fstat(fd.get(), &st) ||
+		   (uint64_t)st.st_size < bytes(granted)))
+		fd.reset();
 	return VACCEL_OK;
 }
 
-// Asks the agent for a mailbox (unix sockets, at connect). A refusal or
-// a mailbox that cannot be mapped leaves the session on the socket alone;
-// only a broken transport is an error.
+// Asks the agent for an arena (once per connection). A refusal leaves the
+// session without one; only a broken transport is an error.
+int ask_arena(Remote &r)
+{
+	r.arena_asked = true;
+	uint64_t size = 0;
+	Fd fd;
+	int ret = ask_shared(r, Msg::arena, state.cfg.arena_bytes, 1,
+			     [](uint64_t n) { return n; }, size, fd);
+	if (!r.stream.open())
+		return ret ? ret : VACCEL_ESESS;
+	if (ret)
+		vaccel_debug("[rpc] the agent gives no arena (%d)", ret);
+	else if (!fd)
+		vaccel_error("[rpc] the agent's arena is not what it says");
+	else if (int err = r.arena.map(fd.get(), size))
+		vaccel_warn("[rpc] cannot map the agent's arena: %s",
+			    strerror(err));
+	else
+		vaccel_debug("[rpc] arena of %" PRIu64 " bytes shared with "
+			     "the agent", size);
+	return VACCEL_OK;
+}
+
+// Asks the agent for a mailbox (unix sockets, at connect). A refusal leaves
+// the session on the socket alone; only a broken transport is an error.
 int ask_mailbox(Remote &r)
 {
-	uint64_t want = state.cfg.mailbox_bytes, cap = 0;
-	std::vector<iovec> iov{{}, {&want, 8}};
+	uint64_t cap = 0;
 	Fd fd;
-	int ret = exchange(r, Msg::mailbox, iov, read_value(cap), &fd);
+	int ret = ask_shared(r, Msg::mailbox, state.cfg.mailbox_bytes,
+			     kMinMailbox, mailbox_bytes, cap, fd);
 	if (!r.stream.open())
 		return ret ? ret : VACCEL_ESESS;
 	if (ret) {
 		vaccel_debug("[rpc] the agent gives no mailbox (%d)", ret);
 		return VACCEL_OK;
 	}
+	// The agent switched to the mailbox on sending the reply: one that
+	// cannot be used ends the connection, there is no going back.
 	auto map = std::make_unique<SharedMap>();
-	struct stat st{};
-	// Only a mailbox the agent really made, of the size it says: the
-	// agent switched to it on sending the reply, so from here on there
-	// is no going back to the socket alone.
-	if (!fd || cap < kMinMailbox || cap > want || fstat(fd.get(), &st) ||
-	    (uint64_t)st.st_size < mailbox_bytes(cap) ||
-	    map->map(fd.get(), mailbox_bytes(cap)) ||
+	if (!fd || map->map(fd.get(), mailbox_bytes(cap)) ||
 	    r.stream.use_mailbox(std::move(map), cap, false)) {
 		vaccel_error("[rpc] the agent's mailbox is not what it says");
 		r.stream.close();
