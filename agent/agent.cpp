@@ -374,8 +374,9 @@ bool Connection::on_arena(const Header &h, Reader &r)
 
 // The guest asks for mailboxes of some capacity (a message's bytes); it
 // gets one of kMinMailbox bytes up to --mailbox-max, once per connection,
-// on unix sockets only. The reply goes over the socket with the descriptor; every
-// message after it goes through the mailbox (net.hpp, Stream).
+// on unix sockets only. The reply goes over the socket with the
+// descriptor; every message after it goes through the mailbox (net.hpp,
+// Stream).
 bool Connection::on_mailbox(const Header &h, Reader &r)
 {
 	uint64_t want = 0;
@@ -637,14 +638,8 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 		sizes[i] = d.size;
 		if (shared(d)) {
 			// In/out bytes are already there; output-only ones
-			// start as zeros, as below, unless the operation
-			// writes all of them (sgemm's C with beta 0: a 1 MiB
-			// memset saved on a 512 x 512 call). The arena is
-			// the guest's own memory: nothing of the agent's is
-			// ever in it, unlike the reused output area below,
-			// which is therefore always cleared.
-			if (!(d.flags & kArgInOut) && d.size &&
-			    !writes_all_of(op, i))
+			// start as zeros, as below.
+			if (!(d.flags & kArgInOut) && d.size)
 				memset(arena_.at(d.offset), 0, d.size);
 			wr.push_back(vaccel_arg{d.size ? arena_.at(d.offset) : nullptr,
 						d.size, (vaccel_arg_type_t)d.type,

@@ -31,33 +31,6 @@ bool shareable(uint32_t op, uint32_t type)
 	}
 }
 
-bool writes_all_of(const OpRequest &r, size_t i)
-{
-	// vaccel_sgemm's generic form: m, n, k, alpha, a, lda, b, ldb, beta,
-	// ldc; C written. With beta 0, sgemm defines every element of C's
-	// m x n whatever C held (NaN included); the decoder has checked
-	// nothing of these values, so each is checked here.
-	if (r.op != VACCEL_OP_BLAS_SGEMM || i != 0 || r.write.size() != 1 ||
-	    r.read.size() != 10 || r.write[0].type != VACCEL_ARG_FLOAT32_ARRAY)
-		return false;
-	auto scalar = [&](size_t k, uint32_t type, size_t size, void *out) {
-		if (r.read[k].type != type || r.read[k].size != size ||
-		    !r.read_data[k])
-			return false;
-		memcpy(out, r.read_data[k], size);
-		return true;
-	};
-	int64_t m = 0, n = 0, ldc = 0;
-	float beta = 1.0F;
-	if (!scalar(0, VACCEL_ARG_INT64, 8, &m) ||
-	    !scalar(1, VACCEL_ARG_INT64, 8, &n) ||
-	    !scalar(8, VACCEL_ARG_FLOAT32, 4, &beta) ||
-	    !scalar(9, VACCEL_ARG_INT64, 8, &ldc))
-		return false;
-	return beta == 0.0F && m > 0 && n > 0 && ldc == n && m <= (1 << 30) &&
-	       n <= (1 << 30) && r.write[0].size == (uint64_t)m * (uint64_t)n * 4;
-}
-
 namespace {
 
 bool shared(const ArgDesc &d)

@@ -174,13 +174,6 @@ constexpr uint64_t kArenaMinCall = 64u << 10;
 // the host's following a length or an offset that moved.
 bool shareable(uint32_t op, uint32_t type);
 
-struct OpRequest;
-// Whether a successful call of @p r writes every byte of its write arg
-// @p i, whatever the bytes were before, so that the agent need not clear
-// that output first: sgemm's C when beta is 0 and C is exactly m x n (no
-// row gaps). Anything not known to is assumed not to.
-bool writes_all_of(const OpRequest &r, size_t i);
-
 // An OP request decoded in place: descriptors plus pointers into the body.
 struct OpRequest {
 	int64_t session = 0;
