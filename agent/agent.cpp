@@ -799,7 +799,7 @@ template <class Tensor> struct Outputs {
 	int describe()
 	{
 		for (Tensor *o : ptrs) {
-			if (!o || (o->size && !o->data) || o->nr_dims < 0 ||
+			if (!o || (o->size && !o->data) || (o->nr_dims < 0) ||
 			    o->nr_dims > (int64_t)kMaxDims || (o->nr_dims && !o->dims)) {
 				vaccel_error("[agent] plugin returned a malformed tensor");
 				return VACCEL_EBACKEND;

@@ -745,7 +745,7 @@ int model_run(vaccel_session *sess, vaccel_resource *model, uint32_t op,
 		return ret;
 	std::vector<TensorDesc> descs(nr_in);
 	for (int i = 0; i < nr_in; ++i) {
-		if (!in[i] || in[i]->nr_dims < 0 || in[i]->nr_dims > (int64_t)kMaxDims ||
+		if (!in[i] || (in[i]->nr_dims < 0) || in[i]->nr_dims > (int64_t)kMaxDims ||
 		    (in[i]->nr_dims && !in[i]->dims) || (in[i]->size && !in[i]->data))
 			return VACCEL_EINVAL;
 		// Read as an integer: a caller's value outside the enum is

@@ -119,10 +119,12 @@ private:
 //
 // The spin also stretches to fit: the stream keeps a moving average and
 // mean deviation of how long its reads waited for their first byte, and
-// when nearly all waits (average + 4 deviations) would end within
-// spin_max_us, it spins that long instead of spin_us. A peer that answers
-// in a steady 200 us (a model run) is then awaited spinning rather than
-// asleep, when spin_max_us allows it; a longer or erratic one is not.
+// spins long enough for nearly all of them (average + 4 deviations, and at
+// least twice the average), up to spin_max_us, as long as the average
+// itself is within spin_max_us. A peer that answers in about 200 us (a
+// model run) is then awaited spinning rather than asleep, even when a busy
+// host makes some of its replies later than spin_max_us; one that
+// typically takes longer (sgemm 512, ~1.4 ms) is not.
 //
 // With a mailbox (unix sockets, docs/protocol.md MAILBOX), a message of up
 // to the mailbox's capacity (header and body, no descriptor) is written into
@@ -186,6 +188,10 @@ public:
 	int spin_skips() const { return skip_; }
 	// How long the next read would spin, in nanoseconds (0: it sleeps).
 	long long spin_budget_ns() const;
+	// The spin for waits of average @p avg_ns and mean deviation
+	// @p dev_ns, given the plain and the longest spin.
+	static long long spin_budget(long long base_ns, long long max_ns,
+				     long long avg_ns, long long dev_ns);
 	static constexpr int kMissesToBackOff = 4;
 	static constexpr int kMinBackoff = 16, kMaxBackoff = 1024;
 

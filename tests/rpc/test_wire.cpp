@@ -470,6 +470,31 @@ TEST(Stream, SpinStretchesToSteadyRepliesUpToTheMaximum)
 	}
 }
 
+// The spin for a given history of waits (plain spin 50 us, longest 500 us,
+// all in ns): a tail beyond the longest spin caps the spin there instead
+// of dropping it to the plain one, a peer typically slower than the
+// longest spin gets the plain one (and backs off), and an uneven peer is
+// awaited at least twice its average.
+TEST(Stream, SpinBudgetForAHistoryOfWaits)
+{
+	const long long base = 50000, max = 500000;
+	auto budget = [&](long long avg, long long dev) {
+		return Stream::spin_budget(base, max, avg, dev);
+	};
+	EXPECT_EQ(budget(0, 0), base);		   // no history yet
+	EXPECT_EQ(budget(400, 100), base);	   // noop round trips
+	EXPECT_EQ(budget(20000, 2000), base);	   // 2 x 20 us is within it
+	EXPECT_EQ(budget(170000, 10000), 340000);  // twice the average
+	EXPECT_EQ(budget(170000, 60000), 410000);  // 4 deviations past it
+	EXPECT_EQ(budget(200000, 120000), max);	   // a tail past the longest
+	EXPECT_EQ(budget(480000, 5000), max);
+	EXPECT_EQ(budget(500001, 0), base);	   // typically longer: sleep
+	EXPECT_EQ(budget(1400000, 50000), base);   // sgemm 512
+	// Without a longest spin above the plain one, never longer than it.
+	EXPECT_EQ(Stream::spin_budget(base, 0, 170000, 10000), base);
+	EXPECT_EQ(Stream::spin_budget(base, base, 20000, 0), base);
+}
+
 // Two streams on a socket pair sharing a mailbox of @p cap bytes, as the
 // rpc plugin (guest) and the agent set them up.
 struct MailboxPair {
