@@ -972,7 +972,7 @@ void usage(FILE *out)
 		"      --timeout-ms MS      to finish a frame once started (default 30000)\n"
 		"      --spin-us US         spin up to US before sleeping for a request\n"
 		"                           (default 50, adaptive; 0: never)\n"
-		"      --spin-max-us US     spin up to US when requests come steadily\n"
+		"      --spin-max-us US     spin up to US when requests typically come\n"
 		"                           later than --spin-us (default 500)\n"
 		"      --arena-max BYTES    largest shared-memory arena a unix-socket\n"
 		"                           guest may map for bulk arguments (default\n"

@@ -9,8 +9,9 @@
 // output buffers. Configuration: VACCEL_RPC_TIMEOUT_MS (per call, default
 // 30000), VACCEL_RPC_SPIN_US (spin up to this long before sleeping on a
 // reply, default 50, 0 turns it off; adaptive, see rpc::Stream),
-// VACCEL_RPC_SPIN_MAX_US (the longest spin for replies that come steadily
-// later than that, default 500; 0: never longer than VACCEL_RPC_SPIN_US),
+// VACCEL_RPC_SPIN_MAX_US (the longest spin, for replies that typically
+// come later than that, default 500; 0: never longer than
+// VACCEL_RPC_SPIN_US),
 // VACCEL_RPC_ARENA_MIB (the shared-memory arena asked for, below),
 // VACCEL_RPC_MAILBOX_KIB (the mailbox asked for, below).
 //
@@ -113,7 +114,7 @@ int rpc_init()
 		(uint64_t)env_int("VACCEL_RPC_MAILBOX_KIB", 128, 0,
 				  (int)(kMaxMailbox >> 10)) << 10;
 	vaccel_debug("[rpc] agent at %s, timeout %d ms, spin %d us (up to %d us "
-		     "for steady replies)", uri, state.cfg.timeout_ms,
+		     "for slower replies)", uri, state.cfg.timeout_ms,
 		     state.cfg.spin_us, state.cfg.spin_max_us);
 	return VACCEL_OK;
 }

@@ -662,8 +662,7 @@ int Stream::next_message(bool idle_ok)
 		// Unlike the recv() loop (see sock_read), this one pauses: a
 		// bare load loop slowed the peer's work on the other vCPU of a
 		// 2-vCPU VM (classification through the agent: median 1.35x
-		// the local call, 1.13x with the pause; docs/performance.md),
-		// as a busy hyperthread slows its sibling.
+		// the local call, 1.13x with the pause; docs/performance.md).
 		long long until = start + budget;
 		while (!(arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_)) {
 			if (monotonic_ns() >= until)
