@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -44,12 +45,17 @@ struct Library {
 struct State {
 	std::mutex lock;
 	std::map<std::string, std::unique_ptr<Library>> libraries;
-	// Entries are never moved or freed while the plugin is loaded, so
-	// threads may keep pointers to them; the generation retires those
-	// pointers when a library is dropped.
+	// Entries are never moved, so threads may keep pointers to them; the
+	// generation retires those pointers when a library is dropped. A
+	// path's entries stay until fini; a resource's go when its library
+	// closes, with no call in flight (closing).
 	std::map<std::pair<std::string, std::string>, std::unique_ptr<Symbol>>
 		symbols;
 	std::atomic<uint64_t> generation{1};
+	// Held shared by a call into a resource's library (from the lookup to
+	// the function's return), exclusively to close one: unregistering a
+	// resource waits for the calls running its code.
+	std::shared_mutex closing;
 };
 State &state = *new State;
 auto &lock = state.lock;
@@ -62,15 +68,23 @@ struct Hit {
 	uint64_t gen;
 };
 constexpr int kTlsSlots = 4;
-thread_local Hit tls_hits[kTlsSlots];
-thread_local unsigned tls_next;
+// Recent symbols of this thread, one cache for paths and one for
+// resources: a resource's entries may be freed, but only while no thread
+// holds closing, as a resource's lookups do.
+struct HitCache {
+	Hit hits[kTlsSlots];
+	unsigned next;
+};
+thread_local HitCache tls_paths, tls_resources;
 
-// Open @p key's library (with @p open when first seen) and find @p name in it.
+// Open @p key's library (with @p open when first seen) and find @p name in
+// it, through this thread's @p cache.
 template <class Open>
-int lookup(const char *key, const char *name, Open &&open, exec_fn *out)
+int lookup(HitCache &cache, const char *key, const char *name, Open &&open,
+	   exec_fn *out)
 {
 	uint64_t gen = generation.load(std::memory_order_acquire);
-	for (const Hit &h : tls_hits)
+	for (const Hit &h : cache.hits)
 		if (h.sym && h.gen == gen && h.sym->lib == key &&
 		    h.sym->name == name) {
 			*out = h.sym->fn;
@@ -104,7 +118,7 @@ int lookup(const char *key, const char *name, Open &&open, exec_fn *out)
 			it = symbols.emplace(skey, std::move(s)).first;
 			vaccel_debug("[exec] cached %s:%s", key, name);
 		}
-		tls_hits[tls_next++ % kTlsSlots] = Hit{it->second.get(), gen};
+		cache.hits[cache.next++ % kTlsSlots] = Hit{it->second.get(), gen};
 		*out = it->second->fn;
 		return VACCEL_OK;
 	} catch (const std::bad_alloc &) {
@@ -169,7 +183,7 @@ int exec_exec(vaccel_session *, const char *library, const char *fn_symbol,
 	      size_t nr_write)
 {
 	exec_fn fn = nullptr;
-	int ret = lookup(library, fn_symbol,
+	int ret = lookup(tls_paths, library, fn_symbol,
 			 [&] { return open_path(library); }, &fn);
 	if (ret)
 		return ret;
@@ -187,20 +201,23 @@ int exec_with_resource(vaccel_session *, vaccel_resource *res,
 	} catch (...) {
 		return VACCEL_ENOMEM;
 	}
-	int ret = lookup(key.c_str(), fn_symbol,
+	std::shared_lock calls(state.closing);
+	int ret = lookup(tls_resources, key.c_str(), fn_symbol,
 			 [&] { return open_resource(res); }, &fn);
 	if (ret)
 		return ret;
 	return fn(read, nr_read, write, nr_write);
 }
 
-// When a LIB resource leaves its last session, close its library.
+// When a LIB resource leaves its last session, close its library, once
+// the calls running its code (in other threads) have returned.
 int exec_resource_unregister(vaccel_resource *res, vaccel_session *)
 {
 	if (res->type != VACCEL_RESOURCE_LIB || vaccel_resource_refcount(res) > 0)
 		return VACCEL_OK;
 	try {
 		std::string key = resource_key(res);
+		std::unique_lock no_calls(state.closing);
 		std::lock_guard lk(lock);
 		if (!libraries.count(key))
 			return VACCEL_OK;
@@ -216,6 +233,7 @@ int exec_resource_unregister(vaccel_resource *res, vaccel_session *)
 
 int exec_fini()
 {
+	std::unique_lock no_calls(state.closing);
 	std::lock_guard lk(lock);
 	generation.fetch_add(1, std::memory_order_acq_rel);
 	symbols.clear();

@@ -3,6 +3,7 @@
 #include <vaccel.h>
 
 #include <string.h>
+#include <time.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -71,5 +72,23 @@ EXPORT int sleep_ms(struct vaccel_arg *read, size_t nr_read,
 	int32_t ms = *(int32_t *)read[0].buf;
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
+	return VACCEL_OK;
+}
+
+/* Sets write[0] (int32) to 1, sleeps read[0] (int32) milliseconds, sets it
+ * to 2 and returns: a call that is seen running, lasts a while and is seen
+ * to have finished. */
+EXPORT int nap(struct vaccel_arg *read, size_t nr_read,
+	       struct vaccel_arg *write, size_t nr_write)
+{
+	if (nr_read != 1 || nr_write != 1 || read[0].size != sizeof(int32_t) ||
+	    write[0].size != sizeof(int32_t))
+		return VACCEL_EINVAL;
+	int32_t ms = *(const int32_t *)read[0].buf;
+	__atomic_store_n((int32_t *)write[0].buf, 1, __ATOMIC_SEQ_CST);
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	__atomic_store_n((int32_t *)write[0].buf, 2, __ATOMIC_SEQ_CST);
 	return VACCEL_OK;
 }

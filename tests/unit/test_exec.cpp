@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <thread>
 #include <vector>
 
 using vtest::boot;
@@ -136,4 +137,42 @@ TEST_F(Exec, WithResourceFromFileAndFromMemory)
 	EXPECT_EQ(out, 6);
 	for (auto *res : {&file, &mem, &model})
 		EXPECT_EQ(vaccel_resource_release(res), VACCEL_OK);
+}
+
+// A library resource unregistered from its last session while another
+// thread runs its code is closed only once that call has returned: its code
+// is not unmapped under the call. The library comes from memory, so that
+// closing it really unmaps it (no other handle to the same file).
+TEST_F(Exec, UnregisteringWaitsForTheCallsRunningTheLibrary)
+{
+	std::ifstream f(testlib, std::ios::binary);
+	std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+	vaccel_resource mem{};
+	ASSERT_EQ(vaccel_resource_init_from_buf(&mem, bytes.data(), bytes.size(),
+						VACCEL_RESOURCE_LIB, "nap.so",
+						true),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&mem, &sess), VACCEL_OK);
+	int32_t ms = 300, running = 0;
+	vaccel_arg r{}, w{};
+	vaccel_arg_init_from_buf(&r, &ms, sizeof ms, VACCEL_ARG_INT32, 0);
+	vaccel_arg_init_from_buf(&w, &running, sizeof running, VACCEL_ARG_INT32, 0);
+	int call_ret = -1;
+	std::thread t([&] {
+		call_ret = vaccel_exec_with_resource(&sess, &mem, "nap", &r, 1,
+						     &w, 1);
+	});
+	while (!__atomic_load_n(&running, __ATOMIC_SEQ_CST))
+		std::this_thread::yield();
+	EXPECT_EQ(vaccel_resource_unregister(&mem, &sess), VACCEL_OK);
+	// The function had finished (set 2) before its library was closed.
+	EXPECT_EQ(__atomic_load_n(&running, __ATOMIC_SEQ_CST), 2)
+		<< "closed under a running call";
+	t.join();
+	EXPECT_EQ(call_ret, VACCEL_OK);
+	// Gone from the session: refused, as before registration.
+	running = 0;
+	EXPECT_EQ(vaccel_exec_with_resource(&sess, &mem, "nap", &r, 1, &w, 1),
+		  VACCEL_EPERM);
+	EXPECT_EQ(vaccel_resource_release(&mem), VACCEL_OK);
 }
