@@ -121,8 +121,14 @@ void guest(int fd, const uint8_t *data, size_t size)
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
-	setenv("VACCEL_PLUGINS", "noop:exec", 1);
-	setenv("VACCEL_LOG_FILE", "/dev/null", 1);
+	// The agent logs every refusal: to /dev/null, not to the fuzzer's
+	// output.
+	struct vaccel_config cfg {};
+	if (vaccel_config_init(&cfg, "noop:exec", VACCEL_LOG_ERROR, "/dev/null",
+			       false, false) ||
+	    vaccel_bootstrap_with_config(&cfg))
+		abort();
+	vaccel_config_release(&cfg);
 	opt.quiet = true;
 	opt.timeout_ms = 1000;
 	opt.spin_us = opt.spin_max_us = 0;
