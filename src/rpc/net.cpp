@@ -78,6 +78,14 @@ bool split_host_port(const std::string &s, std::string &host, std::string &port)
 	return !host.empty();
 }
 
+// Whether a recv() that returned no bytes (@p r <= 0) ends the connection:
+// the peer closed it or it failed, rather than nothing yet (EAGAIN) or an
+// interrupted call (EINTR).
+bool connection_over(ssize_t r)
+{
+	return r == 0 || (errno != EINTR && errno != EAGAIN);
+}
+
 int sock_error(int fd)
 {
 	int err = 0;
@@ -525,12 +533,10 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 			first = false;
 			continue;
 		}
-		if (r == 0)
-			return VACCEL_ESESS; // peer closed
+		if (connection_over(r))
+			return VACCEL_ESESS;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN)
-			return VACCEL_ESESS;
 		if (sleep) {
 			// SO_RCVTIMEO ran out, at about the deadline.
 			if (!idle_ok && monotonic_ns() >= deadline)
@@ -637,12 +643,10 @@ int Stream::read_wake_byte(long long deadline_ns)
 		ssize_t r = recv(fd_.get(), &b, 1, recv_sleeps_ ? 0 : MSG_DONTWAIT);
 		if (r == 1)
 			return b == kWakeByte ? 0 : VACCEL_ESESS;
-		if (r == 0)
-			return VACCEL_ESESS; // peer closed
+		if (connection_over(r))
+			return VACCEL_ESESS;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN)
-			return VACCEL_ESESS;
 		if (deadline_ns && monotonic_ns() >= deadline_ns)
 			return VACCEL_ETIMEDOUT;
 		if (!recv_sleeps_)
@@ -784,15 +788,14 @@ int Stream::read_exact_fd(void *buf, size_t n, Fd &fd)
 		msg.msg_control = ctl;
 		msg.msg_controllen = sizeof ctl;
 		ssize_t r = recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN) {
-			if (int ret = wait(POLLIN, deadline))
-				return ret;
+		if (r <= 0) {
+			if (connection_over(r))
+				return VACCEL_ESESS;
+			if (errno == EAGAIN)
+				if (int ret = wait(POLLIN, deadline))
+					return ret;
 			continue;
 		}
-		if (r <= 0)
-			return VACCEL_ESESS;
 		if (msg.msg_flags & MSG_CTRUNC)
 			bad = 1;
 		for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {

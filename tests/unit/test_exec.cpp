@@ -27,6 +27,15 @@ protected:
 		vaccel_arg_init_from_buf(&w, out, sizeof *out, VACCEL_ARG_INT32, 0);
 		return vaccel_exec(&sess, lib, sym, &r, 1, &w, 1);
 	}
+	// A LIB resource holding the test library's bytes, as a guest sends
+	// it: it runs from memory, its own mapping.
+	int init_from_memory(vaccel_resource *res, const char *name)
+	{
+		std::ifstream f(testlib, std::ios::binary);
+		std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+		return vaccel_resource_init_from_buf(res, bytes.data(), bytes.size(),
+						     VACCEL_RESOURCE_LIB, name, true);
+	}
 	vaccel_session sess{};
 	std::string testlib = vtest::lib("vaccel-test-lib");
 };
@@ -103,13 +112,8 @@ TEST_F(Exec, WithResourceFromFileAndFromMemory)
 	EXPECT_EQ(out, 14);
 
 	// The same library sent as bytes (as a guest would) runs from memory.
-	std::ifstream f(testlib, std::ios::binary);
-	std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
 	vaccel_resource mem{};
-	ASSERT_EQ(vaccel_resource_init_from_buf(&mem, bytes.data(), bytes.size(),
-						VACCEL_RESOURCE_LIB, "lib.so",
-						true),
-		  VACCEL_OK);
+	ASSERT_EQ(init_from_memory(&mem, "lib.so"), VACCEL_OK);
 	ASSERT_EQ(vaccel_resource_register(&mem, &sess), VACCEL_OK);
 	in = 50;
 	ASSERT_EQ(vaccel_exec_with_resource(&sess, &mem, "mytestfunc", &r, 1, &w, 1),
@@ -145,13 +149,8 @@ TEST_F(Exec, WithResourceFromFileAndFromMemory)
 // closing it really unmaps it (no other handle to the same file).
 TEST_F(Exec, UnregisteringWaitsForTheCallsRunningTheLibrary)
 {
-	std::ifstream f(testlib, std::ios::binary);
-	std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
 	vaccel_resource mem{};
-	ASSERT_EQ(vaccel_resource_init_from_buf(&mem, bytes.data(), bytes.size(),
-						VACCEL_RESOURCE_LIB, "nap.so",
-						true),
-		  VACCEL_OK);
+	ASSERT_EQ(init_from_memory(&mem, "nap.so"), VACCEL_OK);
 	ASSERT_EQ(vaccel_resource_register(&mem, &sess), VACCEL_OK);
 	int32_t ms = 300, running = 0;
 	vaccel_arg r{}, w{};
