@@ -25,8 +25,11 @@ inline int boot(const std::vector<std::string> &plugins,
 		vaccel_log_level_t level = VACCEL_LOG_ERROR, bool prof = false)
 {
 	std::string list;
-	for (auto &p : plugins)
-		list += (list.empty() ? "" : ":") + plugin(p);
+	for (auto &p : plugins) {
+		if (!list.empty())
+			list += ':';
+		list += plugin(p);
+	}
 	struct vaccel_config cfg{};
 	int ret = vaccel_config_init(&cfg, list.c_str(), level, nullptr, prof,
 				     false);
