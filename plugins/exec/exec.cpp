@@ -13,6 +13,7 @@
 #include <cinttypes>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,31 @@ auto &libraries = state.libraries;
 auto &symbols = state.symbols;
 auto &generation = state.generation;
 
+// @p name as defined by the library @p handle itself. dlsym() on a handle
+// also searches the library's dependencies, so without this check a caller
+// allowed one library could run libc's exit() or libvaccel's own functions
+// through it (behind the agent: any guest, stopping it for every guest).
+void *own_symbol(void *handle, const char *key, const char *name)
+{
+	dlerror();
+	void *f = dlsym(handle, name);
+	if (!f) {
+		vaccel_error("[exec] %s: no symbol %s", key, name);
+		return nullptr;
+	}
+	link_map *own = nullptr, *where = nullptr;
+	Dl_info info;
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &own) ||
+	    !dladdr1(f, &info, reinterpret_cast<void **>(&where),
+		     RTLD_DL_LINKMAP) ||
+	    !own || own != where) {
+		vaccel_error("[exec] %s: %s is not defined in the library itself",
+			     key, name);
+		return nullptr;
+	}
+	return f;
+}
+
 struct Hit {
 	const Symbol *sym;
 	uint64_t gen;
@@ -105,12 +131,9 @@ int lookup(HitCache &cache, const char *key, const char *name, Open &&open,
 				lib = std::make_unique<Library>();
 				lib->handle = h;
 			}
-			dlerror();
-			void *f = dlsym(lib->handle, name);
-			if (!f) {
-				vaccel_error("[exec] %s: no symbol %s", key, name);
+			void *f = own_symbol(lib->handle, key, name);
+			if (!f)
 				return VACCEL_ENOENT;
-			}
 			auto s = std::make_unique<Symbol>();
 			s->lib = key;
 			s->name = name;

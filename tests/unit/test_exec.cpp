@@ -94,6 +94,34 @@ TEST_F(Exec, BadLibraryOrSymbol)
 		  VACCEL_EINVAL);
 }
 
+// The test library links libvaccel and libc: their functions are reachable
+// with dlsym() on its handle, but they are not the library's to offer. Were
+// the check missing, abort() would end this test.
+TEST_F(Exec, OnlyTheLibrarysOwnFunctionsRun)
+{
+	int32_t out = 0;
+	for (const char *foreign : {"abort", "exit", "vaccel_noop", "vaccel_cleanup"})
+		EXPECT_EQ(call(testlib.c_str(), foreign, 1, &out), VACCEL_ENOENT)
+			<< foreign;
+	vaccel_resource mem{};
+	ASSERT_EQ(init_from_memory(&mem, "libforeign.so"), VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&mem, &sess), VACCEL_OK);
+	vaccel_arg r{}, w{};
+	int32_t in = 4;
+	vaccel_arg_init_from_buf(&r, &in, sizeof in, VACCEL_ARG_INT32, 0);
+	vaccel_arg_init_from_buf(&w, &out, sizeof out, VACCEL_ARG_INT32, 0);
+	EXPECT_EQ(vaccel_exec_with_resource(&sess, &mem, "abort", &r, 1, &w, 1),
+		  VACCEL_ENOENT);
+	EXPECT_EQ(vaccel_exec_with_resource(&sess, &mem, "mytestfunc", &r, 1, &w, 1),
+		  VACCEL_OK);
+	EXPECT_EQ(out, 8);
+	EXPECT_EQ(vaccel_resource_unregister(&mem, &sess), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_release(&mem), VACCEL_OK);
+	// Its own functions still run.
+	ASSERT_EQ(call(testlib.c_str(), "mytestfunc", 5, &out), VACCEL_OK);
+	EXPECT_EQ(out, 10);
+}
+
 TEST_F(Exec, WithResourceFromFileAndFromMemory)
 {
 	vaccel_resource file{};
