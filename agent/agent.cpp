@@ -6,6 +6,7 @@
 // tables, and exec is off unless the operator allows it.
 #include <vaccel.h>
 
+#include "limits.hpp"
 #include "rpc/net.hpp"
 #include "rpc/sha256.hpp"
 #include "rpc/wire.hpp"
@@ -22,13 +23,18 @@
 #include <cstring>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <linux/vm_sockets.h>
+#include <pwd.h>
 #include <limits>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <poll.h>
+#include <set>
 #include <string>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/mman.h>
@@ -40,6 +46,9 @@
 #include <vector>
 
 using namespace vaccel::rpc;
+using vaccel::agent::Budget;
+using vaccel::agent::Charge;
+using vaccel::agent::PeerSlots;
 
 namespace {
 
@@ -52,7 +61,14 @@ struct Options {
 	uint32_t max_sessions = 64;
 	uint32_t max_resources = 256;
 	uint32_t max_connections = 256;
+	uint32_t max_per_peer = 64;
+	uint64_t memory_budget = 0; // 0 until set: half the host's memory
 	uint64_t cache_bytes = 1ull << 30;
+	int handshake_ms = 5000;
+	uint64_t idle_timeout_s = 0; // 0: never
+	uint64_t drain_timeout_s = 30;
+	mode_t socket_mode = 0660;
+	std::string user;
 	int timeout_ms = 30000;
 	int spin_us = 50;
 	int spin_max_us = 500;
@@ -75,29 +91,62 @@ void say(const char *fmt, ...)
 	vaccel_log_print(VACCEL_LOG_INFO, "[agent] %s", line);
 }
 
+// Every byte the agent holds for guests is charged here first.
+Budget budget;
+
 // Blobs by content hash, shared by every connection. Entries in use by a
 // resource are pinned; unpinned ones are evicted, oldest first, past the
-// size limit.
+// size limit or to make room in the memory budget.
 class BlobCache {
 public:
 	using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
-	Bytes get(const Digest &d)
+	// The content under @p d if @p peer uploaded it: what others sent is
+	// neither found nor usable by a guest, so that none can learn what
+	// another holds by asking for its hash.
+	Bytes get(const Digest &d, const std::string &peer)
 	{
 		std::lock_guard lk(lock_);
 		auto it = map_.find(key(d));
-		return it == map_.end() ? nullptr : it->second;
+		if (it == map_.end() || !it->second.owners.count(peer))
+			return nullptr;
+		return it->second.bytes;
 	}
-	void put(const Digest &d, Bytes b)
+	// Keeps a copy of @p n bytes at @p p under @p d. Returns 0,
+	// VACCEL_ENOMEM (the memory budget cannot hold them) or VACCEL_ENOSPC
+	// (the cache is full of content in use).
+	// @p stored: whether the bytes were new to the cache.
+	int put(const Digest &d, const uint8_t *p, size_t n,
+		const std::string &peer, bool &stored)
 	{
 		std::lock_guard lk(lock_);
 		auto k = key(d);
-		if (map_.count(k))
-			return;
-		total_ += b->size();
-		map_.emplace(k, std::move(b));
-		order_.push_back(k);
-		while (total_ > opt.cache_bytes && evict_one())
-			;
+		stored = false;
+		if (auto it = map_.find(k); it != map_.end()) {
+			it->second.owners.insert(peer); // it sent the bytes
+			return VACCEL_OK;
+		}
+		if (total_ + n > opt.cache_bytes && !make_room(opt.cache_bytes - std::min<uint64_t>(n, opt.cache_bytes)))
+			return VACCEL_ENOSPC;
+		while (!budget.charge(n))
+			if (!evict_one())
+				return VACCEL_ENOMEM;
+		try {
+			Entry e{std::make_shared<const std::vector<uint8_t>>(p, p + n), {peer}};
+			map_.emplace(k, std::move(e));
+			order_.push_back(k);
+		} catch (...) {
+			map_.erase(k);
+			budget.release(n);
+			throw;
+		}
+		total_ += n;
+		stored = true;
+		return VACCEL_OK;
+	}
+	uint64_t bytes()
+	{
+		std::lock_guard lk(lock_);
+		return total_;
 	}
 
 private:
@@ -105,12 +154,22 @@ private:
 	{
 		return std::string(d.begin(), d.end());
 	}
+	// Evicts until at most @p target bytes are cached; false if the
+	// pinned ones alone are more.
+	bool make_room(uint64_t target)
+	{
+		while (total_ > target)
+			if (!evict_one())
+				return false;
+		return true;
+	}
 	bool evict_one()
 	{
 		for (auto it = order_.begin(); it != order_.end(); ++it) {
 			auto m = map_.find(*it);
-			if (m != map_.end() && m->second.use_count() == 1) {
-				total_ -= m->second->size();
+			if (m != map_.end() && m->second.bytes.use_count() == 1) {
+				total_ -= m->second.bytes->size();
+				budget.release(m->second.bytes->size());
 				map_.erase(m);
 				order_.erase(it);
 				return true;
@@ -118,12 +177,20 @@ private:
 		}
 		return false;
 	}
+	struct Entry {
+		Bytes bytes;
+		std::set<std::string> owners; // peers that uploaded it
+	};
 	std::mutex lock_;
-	std::unordered_map<std::string, Bytes> map_;
+	std::unordered_map<std::string, Entry> map_;
 	std::list<std::string> order_;
 	uint64_t total_ = 0;
 };
 BlobCache cache;
+PeerSlots slots(64, 256);
+// Bytes a connection keeps in its buffers between calls; what a larger
+// call took is given back after it, so that idle connections hold little.
+constexpr uint64_t kKeepBytes = 4ull << 20;
 
 // Growable byte buffers whose new bytes are not zeroed: a request body is
 // overwritten by recv() and outputs by memcpy/memset per call, so zeroing
@@ -175,16 +242,76 @@ int create_shared(const char *name, uint64_t size, SharedMap &map, Fd &fd)
 	return 0;
 }
 
+// Outputs too large to keep between calls: a fresh anonymous mapping, zero
+// until written, so that outputs a plugin never writes cost no memory and
+// no time, and unmapped after the reply.
+class Scratch {
+public:
+	Scratch() = default;
+	Scratch(const Scratch &) = delete;
+	Scratch &operator=(const Scratch &) = delete;
+	~Scratch()
+	{
+		if (p_)
+			munmap(p_, n_);
+	}
+	uint8_t *map(size_t n)
+	{
+		void *p = mmap(nullptr, n, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return nullptr;
+		p_ = static_cast<uint8_t *>(p);
+		n_ = n;
+		return p_;
+	}
+
+private:
+	uint8_t *p_ = nullptr;
+	size_t n_ = 0;
+};
+
 class Connection {
 public:
-	Connection(uint64_t id, Stream s, std::string peer, bool unix_peer)
+	Connection(uint64_t id, Stream s, std::string peer, std::string peer_key,
+		   bool unix_peer)
 		: id_(id), s_(std::move(s)), peer_(std::move(peer)),
-		  unix_peer_(unix_peer)
+		  peer_key_(std::move(peer_key)), unix_peer_(unix_peer),
+		  opened_ns_(monotonic_ns()), last_request_ns_(opened_ns_),
+		  no_session_since_ns_(opened_ns_)
 	{
 	}
 	~Connection() { release_all(); }
 	void serve();
-	int fd() const { return s_.fd(); }
+	const std::string &peer_key() const { return peer_key_; }
+	// The watchdog's view, from another thread: why this connection
+	// should be closed now (nullptr: it may stay).
+	const char *overdue(long long now) const
+	{
+		if (busy_.load())
+			return nullptr; // a frame's own deadline is --timeout-ms
+		long long hs = (long long)opt.handshake_ms * 1000000;
+		if (!hello_.load() && now - opened_ns_ > hs)
+			return "no HELLO within --handshake-ms";
+		long long since = no_session_since_ns_.load();
+		if (since && now - since > hs)
+			return "no session within --handshake-ms";
+		if (opt.idle_timeout_s &&
+		    now - last_request_ns_.load() > (long long)opt.idle_timeout_s * 1000000000)
+			return "idle past --idle-timeout-s";
+		return nullptr;
+	}
+	// Ends the connection from another thread: its reads fail, its
+	// thread ends it. Writes stay possible for a call in flight (@p how).
+	void stop(int how, const char *why)
+	{
+		std::lock_guard lk(fd_lock_);
+		if (s_.open()) {
+			if (why && !stop_why_)
+				stop_why_ = why;
+			shutdown(s_.fd(), how);
+		}
+	}
 
 private:
 	// @p fd (unix sockets): a descriptor sent with the reply.
@@ -212,7 +339,7 @@ private:
 	bool on_model(const Header &h, const Bytes &body);
 	bool on_arena(const Header &h, Reader &r);
 	bool on_mailbox(const Header &h, Reader &r);
-	int exec_allowed(const OpRequest &op);
+	int exec_allowed(const OpRequest &op, std::string &canonical);
 	vaccel_session *session(int64_t id)
 	{
 		auto it = sessions_.find(id);
@@ -221,12 +348,34 @@ private:
 	void drop_resource(std::map<int64_t, Resource>::iterator it);
 	void release_all();
 
+	void sessions_changed()
+	{
+		no_session_since_ns_.store(sessions_.empty() ? monotonic_ns() : 0);
+	}
+	// Drops buffers a large call grew past kKeepBytes, and their charge.
+	void trim(Bytes &b, Charge &c)
+	{
+		if (b.capacity() > kKeepBytes) {
+			Bytes().swap(b);
+			c.set(0);
+		}
+	}
+
 	uint64_t id_;
 	Stream s_;
-	std::string peer_;
+	std::string peer_;     // for the log: "unix uid 1000 pid 42", an address
+	std::string peer_key_; // whom limits and the cache count it for
 	bool unix_peer_;
-	bool hello_ = false;
+	std::atomic<bool> hello_{false};
+	std::atomic<bool> busy_{false}; // a request is being read or served
+	const long long opened_ns_;
+	std::atomic<long long> last_request_ns_;
+	std::atomic<long long> no_session_since_ns_; // 0: it holds one
+	std::mutex fd_lock_; // the descriptor, closed by serve(), shut by stop()
+	const char *stop_why_ = nullptr;
 	SharedMap arena_;
+	Charge arena_charge_{budget}, mailbox_charge_{budget};
+	Charge body_charge_{budget}, out_charge_{budget};
 	std::map<int64_t, vaccel_session *> sessions_;
 	std::map<int64_t, Resource> resources_;
 	Bytes out_; // outputs of the call in progress
@@ -237,7 +386,20 @@ int Connection::reply(const Header &req, int status, std::vector<iovec> &iov,
 {
 	uint64_t len = 0;
 	for (size_t i = 1; i < iov.size(); ++i)
-		len += iov[i].iov_len;
+		if (__builtin_add_overflow(len, iov[i].iov_len, &len))
+			len = UINT64_MAX;
+	// The guest accepts frames of up to --max-message (it learnt it in
+	// HELLO), and a body length has 32 bits: a larger reply (a model's
+	// outputs) is refused, not sent wrapped.
+	if (len > std::min<uint64_t>(opt.max_message, UINT32_MAX)) {
+		vaccel_error("[agent] connection %" PRIu64 ": a reply of %" PRIu64
+			     " bytes exceeds --max-message (%" PRIu64 "): refused",
+			     id_, len, opt.max_message);
+		status = VACCEL_ENOSPC;
+		len = 0;
+		iov.resize(1);
+		fd = -1;
+	}
 	Header h;
 	h.type = req.type;
 	h.id = req.id;
@@ -252,8 +414,7 @@ int Connection::reply(const Header &req, int status, std::vector<iovec> &iov,
 void Connection::serve()
 {
 	say("connection %" PRIu64 " from %s opened", id_, peer_.c_str());
-	// Request bodies land here; it keeps its capacity (at most
-	// --max-message) for the life of the connection.
+	// Request bodies land here; it keeps up to kKeepBytes between calls.
 	Bytes body;
 	const char *why = "closed by the peer";
 	active_connections++;
@@ -265,6 +426,8 @@ void Connection::serve()
 			s_.set_spin(0, 0);
 		if (s_.read_exact(hb, kHeaderSize, true))
 			break;
+		busy_.store(true);
+		last_request_ns_.store(monotonic_ns());
 		Header h = decode_header(hb);
 		if (h.magic != kMagic || h.version != kVersion) {
 			why = "dropped: bad magic or version";
@@ -278,25 +441,72 @@ void Connection::serve()
 			why = "dropped: no hello";
 			break;
 		}
-		body.resize(h.body_len);
-		if (h.body_len && s_.read_exact(body.data(), h.body_len)) {
-			why = "dropped: truncated frame";
-			break;
+		bool room = h.body_len <= body.capacity();
+		if (!room && body_charge_.set(h.body_len)) {
+			try {
+				body.reserve(h.body_len); // exactly what is charged
+				room = true;
+			} catch (const std::bad_alloc &) {
+				body_charge_.set(body.capacity());
+			}
 		}
-		if (!s_.at_message_end()) {
-			why = "dropped: frame shorter than its mailbox message";
-			break;
+		if (!room) {
+			// The frame is read and dropped, so the stream stays in
+			// step; this guest's call fails, nobody else's.
+			vaccel_error("[agent] connection %" PRIu64 ": request of %u "
+				     "bytes refused: out of memory or the memory "
+				     "budget (%" PRIu64 " bytes) is spent", id_,
+				     h.body_len, budget.limit());
+			if (s_.discard(h.body_len) || !s_.at_message_end() ||
+			    reply(h, VACCEL_ENOMEM)) {
+				why = "dropped: truncated frame";
+				break;
+			}
+			continue;
 		}
-		if (!handle(h, body)) {
+		bool ok = true;
+		try {
+			body.resize(h.body_len);
+			if (h.body_len && s_.read_exact(body.data(), h.body_len)) {
+				why = "dropped: truncated frame";
+				break;
+			}
+			if (!s_.at_message_end()) {
+				why = "dropped: frame shorter than its mailbox message";
+				break;
+			}
+			ok = handle(h, body);
+		} catch (const std::bad_alloc &) {
+			// No reply was sent (they are written whole, last): this
+			// call fails, the connection goes on.
+			vaccel_error("[agent] connection %" PRIu64 ": out of memory "
+				     "for a request", id_);
+			ok = s_.at_message_end() && reply(h, VACCEL_ENOMEM) == 0;
+		} catch (const std::exception &e) {
+			vaccel_error("[agent] connection %" PRIu64 ": %s", id_, e.what());
+			ok = s_.at_message_end() && reply(h, VACCEL_EBACKEND) == 0;
+		}
+		if (!ok) {
 			why = "dropped: protocol violation";
 			break;
 		}
+		trim(body, body_charge_);
+		body_charge_.set(body.capacity());
+		trim(out_, out_charge_);
+		last_request_ns_.store(monotonic_ns());
+		busy_.store(false);
 	}
 	active_connections--;
 	size_t n = sessions_.size();
 	release_all();
-	s_.close(); // now, not when the accept loop next reaps this thread
-	say("connection %" PRIu64 " %s; released %zu session(s)", id_, why, n);
+	{
+		std::lock_guard lk(fd_lock_);
+		if (stop_why_)
+			why = stop_why_;
+		s_.close(); // now, not when the accept loop next reaps this thread
+	}
+	say("connection %" PRIu64 " from %s %s; released %zu session(s)", id_,
+	    peer_.c_str(), why, n);
 }
 
 bool Connection::handle(const Header &h, const Bytes &body)
@@ -342,7 +552,7 @@ bool Connection::on_hello(const Header &h, Reader &r)
 		reply(h, VACCEL_EBACKEND);
 		return false;
 	}
-	hello_ = true;
+	hello_.store(true);
 	struct {
 		uint32_t version = kVersion, reserved = 0;
 		uint64_t max_message = opt.max_message;
@@ -362,10 +572,17 @@ bool Connection::on_arena(const Header &h, Reader &r)
 	size &= ~(uint64_t)(4095);
 	if (!unix_peer_ || arena_.size() || size == 0)
 		return reply(h, VACCEL_ENOTSUP) == 0;
+	if (!arena_charge_.set(size)) {
+		// The guest goes on without one, its arrays on the socket.
+		vaccel_warn("[agent] connection %" PRIu64 ": no arena of %" PRIu64
+			    " bytes: the memory budget is spent", id_, size);
+		return reply(h, VACCEL_ENOMEM) == 0;
+	}
 	Fd fd;
 	if (int err = create_shared("vaccel-arena", size, arena_, fd)) {
 		vaccel_error("[agent] connection %" PRIu64 ": no arena of %" PRIu64
 			     " bytes: %s", id_, size, strerror(err));
+		arena_charge_.set(0);
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
 	std::vector<iovec> iov{{}, {&size, 8}};
@@ -385,12 +602,18 @@ bool Connection::on_mailbox(const Header &h, Reader &r)
 	uint64_t cap = std::min(want, opt.mailbox_max) & ~(uint64_t)4095;
 	if (!unix_peer_ || s_.has_mailbox() || cap < kMinMailbox)
 		return reply(h, VACCEL_ENOTSUP) == 0;
+	if (!mailbox_charge_.set(mailbox_bytes(cap))) {
+		vaccel_warn("[agent] connection %" PRIu64 ": no mailbox: the "
+			    "memory budget is spent", id_);
+		return reply(h, VACCEL_ENOMEM) == 0;
+	}
 	auto map = std::make_unique<SharedMap>();
 	Fd fd;
 	if (int err = create_shared("vaccel-mailbox", mailbox_bytes(cap), *map,
 				    fd)) {
 		vaccel_error("[agent] connection %" PRIu64 ": no mailbox of %" PRIu64
 			     " bytes: %s", id_, cap, strerror(err));
+		mailbox_charge_.set(0);
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
 	std::vector<iovec> iov{{}, {&cap, 8}};
@@ -421,6 +644,7 @@ bool Connection::on_session_init(const Header &h, Reader &r)
 		return reply(h, ret) == 0;
 	}
 	sessions_[s->id] = s;
+	sessions_changed();
 	return reply_value<int64_t>(h, s->id) == 0;
 }
 
@@ -439,6 +663,7 @@ bool Connection::on_session_release(const Header &h, Reader &r)
 			++it;
 	vaccel_session_delete(s);
 	sessions_.erase(sid);
+	sessions_changed();
 	return reply(h, 0) == 0;
 }
 
@@ -451,7 +676,7 @@ bool Connection::on_blob_query(const Header &h, Reader &r)
 	for (uint32_t i = 0; i < n; ++i) {
 		Digest d;
 		memcpy(d.data(), r.take(32), 32);
-		have[i] = cache.get(d) != nullptr;
+		have[i] = cache.get(d, peer_key_) != nullptr;
 	}
 	std::vector<iovec> iov{{}, {have.data(), have.size()}};
 	return reply(h, 0, iov) == 0;
@@ -470,12 +695,18 @@ bool Connection::on_blob_put(const Header &h, const Bytes &body)
 			     "its hash", id_);
 		return reply(h, VACCEL_EINVAL) == 0;
 	}
-	if (!cache.get(real)) {
-		cache.put(real, std::make_shared<const std::vector<uint8_t>>(
-					body.begin() + 32, body.end()));
+	bool stored = false;
+	if (int ret = cache.put(real, body.data() + 32, body.size() - 32, peer_key_,
+				stored)) {
+		vaccel_error("[agent] connection %" PRIu64 ": blob of %zu bytes "
+			     "refused: %s", id_, body.size() - 32,
+			     ret == VACCEL_ENOMEM ? "the agent's memory budget is spent"
+						  : "the cache is full of content in use");
+		return reply(h, ret) == 0;
+	}
+	if (stored)
 		say("blob %s stored (%zu bytes)", to_hex(real).substr(0, 16).c_str(),
 		    body.size() - 32);
-	}
 	return reply(h, 0) == 0;
 }
 
@@ -522,7 +753,7 @@ bool Connection::on_register(const Header &h, Reader &r)
 	std::vector<const vaccel_blob *> ptrs;
 	int ret = 0;
 	for (uint32_t i = 0; i < n && !ret; ++i) {
-		auto bytes = cache.get(in[i].d);
+		auto bytes = cache.get(in[i].d, peer_key_);
 		if (!bytes || bytes->empty()) {
 			ret = VACCEL_ENOENT;
 			break;
@@ -569,7 +800,15 @@ bool Connection::on_unregister(const Header &h, Reader &r)
 	return reply(h, 0) == 0;
 }
 
-int Connection::exec_allowed(const OpRequest &op)
+// Exec of a host library: only an absolute path whose canonical form lies
+// under an --exec-dir, and then exactly that canonical file is opened
+// (@p canonical replaces the guest's spelling): a bare name would be
+// checked against the agent's working directory but searched by dlopen()
+// on the system's library path, and every spelling of one file would be
+// another entry in the exec plugin's cache. A path that is absent and one
+// outside every --exec-dir get the same answer, so that a guest cannot
+// probe the host's files.
+int Connection::exec_allowed(const OpRequest &op, std::string &canonical)
 {
 	if (op.op == VACCEL_OP_EXEC_WITH_RESOURCE)
 		return VACCEL_OK; // only guest libraries, checked at registration
@@ -583,14 +822,19 @@ int Connection::exec_allowed(const OpRequest &op)
 	if (op.read.empty() || !op.read[0].size ||
 	    !memchr(op.read_data[0], '\0', op.read[0].size))
 		return VACCEL_EINVAL;
+	const char *path = (const char *)op.read_data[0];
 	char real[PATH_MAX];
-	if (!realpath((const char *)op.read_data[0], real))
-		return VACCEL_ENOENT;
-	for (auto &d : opt.exec_dirs)
-		if (strncmp(real, d.c_str(), d.size()) == 0)
-			return VACCEL_OK;
-	vaccel_error("[agent] connection %" PRIu64 ": exec of %s refused: not "
-		     "under an --exec-dir", id_, real);
+	if (path[0] == '/' && realpath(path, real)) {
+		struct stat st {};
+		for (auto &d : opt.exec_dirs)
+			if (strncmp(real, d.c_str(), d.size()) == 0 &&
+			    stat(real, &st) == 0 && S_ISREG(st.st_mode)) {
+				canonical = real;
+				return VACCEL_OK;
+			}
+	}
+	vaccel_error("[agent] connection %" PRIu64 ": exec refused: not an "
+		     "absolute path to a file under an --exec-dir", id_);
 	return VACCEL_EPERM;
 }
 
@@ -608,7 +852,8 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 		return reply(h, VACCEL_EINVAL) == 0;
 	if (op.op >= VACCEL_OP_MAX)
 		return reply(h, VACCEL_ENOTSUP) == 0;
-	if ((ret = exec_allowed(op)))
+	std::string library;
+	if ((ret = exec_allowed(op, library)))
 		return reply(h, ret) == 0;
 
 	// Arguments point into the body (inputs) and into one zeroed output
@@ -626,11 +871,36 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 					(vaccel_arg_type_t)d.type, d.custom_id,
 					false});
 	}
-	// Reused across calls: fresh pages would cost a fault each (a third
-	// of a 64 MiB call).
-	Bytes &out = out_;
-	if (out.size() < op.write_total)
-		out.resize(op.write_total);
+	if (!library.empty()) // exec: the file that was checked
+		rd[1] = vaccel_arg{library.data(), library.size() + 1,
+				   rd[1].type, 0, false};
+	// Outputs of up to kKeepBytes go to a buffer reused across calls
+	// (fresh pages would cost a fault each); larger ones to a fresh
+	// mapping, already zero, so that outputs the plugin never writes
+	// (a noop that a guest claims has 256 MiB of them) cost nothing.
+	// Either is charged to the memory budget first.
+	Scratch scratch;
+	Charge scratch_charge(budget);
+	uint8_t *out = nullptr;
+	const bool fresh = op.write_total > kKeepBytes;
+	if (fresh) {
+		if (!scratch_charge.set(op.write_total) ||
+		    !(out = scratch.map(op.write_total))) {
+			vaccel_error("[agent] connection %" PRIu64 ": outputs of %" PRIu64
+				     " bytes refused: out of memory or the memory "
+				     "budget is spent", id_, op.write_total);
+			return reply(h, VACCEL_ENOMEM) == 0;
+		}
+	} else {
+		if (out_.size() < op.write_total) {
+			if (!out_charge_.set(std::max<uint64_t>(out_.capacity(),
+								op.write_total)))
+				return reply(h, VACCEL_ENOMEM) == 0;
+			out_.reserve(op.write_total);
+			out_.resize(op.write_total);
+		}
+		out = out_.data();
+	}
 	std::vector<uint64_t> sizes(op.write.size());
 	size_t off = 0;
 	for (size_t i = 0; i < op.write.size(); ++i) {
@@ -650,11 +920,12 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 		// buffer would be: a plugin that writes part of an output gives
 		// the same bytes locally and remotely.
 		if (op.inout_data[i] && d.size)
-			memcpy(out.data() + off, op.inout_data[i], d.size);
-		else if (d.size)
-			memset(out.data() + off, 0, d.size);
-		memset(out.data() + off + d.size, 0, padded(d.size) - d.size);
-		wr.push_back(vaccel_arg{d.size ? out.data() + off : nullptr, d.size,
+			memcpy(out + off, op.inout_data[i], d.size);
+		else if (d.size && !fresh)
+			memset(out + off, 0, d.size);
+		if (!fresh)
+			memset(out + off + d.size, 0, padded(d.size) - d.size);
+		wr.push_back(vaccel_arg{d.size ? out + off : nullptr, d.size,
 					(vaccel_arg_type_t)d.type, d.custom_id,
 					false});
 		off += padded(d.size);
@@ -668,7 +939,7 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 			if (shared(op.write[i]))
 				continue; // the guest reads it from the arena
 			if (padded(sizes[i]))
-				iov.push_back({out.data() + off, padded(sizes[i])});
+				iov.push_back({out + off, padded(sizes[i])});
 			off += padded(sizes[i]);
 		}
 	}
@@ -946,6 +1217,7 @@ void Connection::release_all()
 	for (auto &e : sessions_)
 		vaccel_session_delete(e.second);
 	sessions_.clear();
+	sessions_changed();
 }
 
 // --- main ----------------------------------------------------------------
@@ -968,6 +1240,20 @@ void usage(FILE *out)
 		"      --max-sessions N     per connection (default 64)\n"
 		"      --max-resources N    per connection (default 256)\n"
 		"      --max-connections N  at once (default 256)\n"
+		"      --max-connections-per-peer N\n"
+		"                           at once from one peer: a unix socket's uid,\n"
+		"                           a TCP address, a vsock CID (default 64)\n"
+		"      --memory-budget BYTES  memory for all guests together: request\n"
+		"                           and output buffers, arenas, mailboxes, the\n"
+		"                           cache (default half the host's memory)\n"
+		"      --handshake-ms MS    a connection must say HELLO and hold a\n"
+		"                           session within MS (default 5000)\n"
+		"      --idle-timeout-s S   close a connection idle for S seconds, its\n"
+		"                           sessions released (default 0: never)\n"
+		"      --drain-timeout-s S  on SIGTERM, wait at most S seconds for the\n"
+		"                           calls in flight (default 30)\n"
+		"      --socket-mode MODE   of unix socket files, octal (default 0660)\n"
+		"      --user NAME          run as NAME (and its groups) once listening\n"
 		"      --cache-bytes BYTES  resource content cache (default 1 GiB)\n"
 		"      --timeout-ms MS      to finish a frame once started (default 30000)\n"
 		"      --spin-us US         spin up to US before sleeping for a request\n"
@@ -983,7 +1269,8 @@ void usage(FILE *out)
 		"  -q, --quiet              no connection log lines\n"
 		"  -h, --help               this text\n\n"
 		"Each listener prints 'listening on URI' on stdout once ready.\n"
-		"SIGTERM or SIGINT: stop accepting, finish calls in flight, exit.\n",
+		"SIGTERM or SIGINT: stop accepting, finish calls in flight (up to\n"
+		"--drain-timeout-s), exit.\n",
 		(unsigned long long)kDefaultMaxMessage);
 }
 
@@ -1002,7 +1289,8 @@ int parse_options(int argc, char **argv)
 {
 	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
 	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX, ARENA,
-	       MAILBOX };
+	       MAILBOX, PER_PEER, BUDGET, HANDSHAKE, IDLE, DRAIN, SOCK_MODE,
+	       USER };
 	static const option longs[] = {
 		{"address", required_argument, nullptr, 'a'},
 		{"exec-dir", required_argument, nullptr, EXEC_DIR},
@@ -1018,6 +1306,13 @@ int parse_options(int argc, char **argv)
 		{"spin-max-us", required_argument, nullptr, SPIN_MAX},
 		{"arena-max", required_argument, nullptr, ARENA},
 		{"mailbox-max", required_argument, nullptr, MAILBOX},
+		{"max-connections-per-peer", required_argument, nullptr, PER_PEER},
+		{"memory-budget", required_argument, nullptr, BUDGET},
+		{"handshake-ms", required_argument, nullptr, HANDSHAKE},
+		{"idle-timeout-s", required_argument, nullptr, IDLE},
+		{"drain-timeout-s", required_argument, nullptr, DRAIN},
+		{"socket-mode", required_argument, nullptr, SOCK_MODE},
+		{"user", required_argument, nullptr, USER},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
 		{nullptr, 0, nullptr, 0}};
@@ -1043,7 +1338,8 @@ int parse_options(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			opt.exec_dirs.push_back(std::string(real) + "/");
+			opt.exec_dirs.push_back(strcmp(real, "/") ? std::string(real) + "/"
+							    : std::string("/"));
 			break;
 		}
 		case GUEST_LIBS:
@@ -1102,6 +1398,45 @@ int parse_options(int argc, char **argv)
 				return 2;
 			opt.mailbox_max = v;
 			break;
+		case PER_PEER:
+			if (!num(1, 1 << 16))
+				return 2;
+			opt.max_per_peer = (uint32_t)v;
+			break;
+		case BUDGET:
+			if (!num(1 << 20, UINT64_MAX))
+				return 2;
+			opt.memory_budget = v;
+			break;
+		case HANDSHAKE:
+			if (!num(1, 3600000))
+				return 2;
+			opt.handshake_ms = (int)v;
+			break;
+		case IDLE:
+			if (!num(0, 365ull * 86400))
+				return 2;
+			opt.idle_timeout_s = v;
+			break;
+		case DRAIN:
+			if (!num(0, 86400))
+				return 2;
+			opt.drain_timeout_s = v;
+			break;
+		case SOCK_MODE: {
+			char *end = nullptr;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (!*optarg || *end || m > 0777) {
+				fprintf(stderr, "vaccel-agent: bad value '%s' for "
+					"--socket-mode\n", optarg);
+				return 2;
+			}
+			opt.socket_mode = (mode_t)m;
+			break;
+		}
+		case USER:
+			opt.user = optarg;
+			break;
 		case 'q':
 			opt.quiet = true;
 			break;
@@ -1125,6 +1460,85 @@ struct Live {
 	std::thread thread;
 	std::shared_ptr<std::atomic<bool>> done;
 };
+
+// Who is at the other end of @p fd: @p desc for the log, @p key for the
+// limits and the cache (a unix peer's uid, a TCP address without its port,
+// a vsock CID: what one guest cannot change between its connections).
+void identify(int fd, const sockaddr_storage &peer, std::string &desc,
+	      std::string &key)
+{
+	char buf[INET6_ADDRSTRLEN + 64];
+	switch (peer.ss_family) {
+	case AF_UNIX: {
+		ucred cr{};
+		socklen_t len = sizeof cr;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
+			snprintf(buf, sizeof buf, "unix uid %u pid %d", cr.uid,
+				 (int)cr.pid);
+			desc = buf;
+			key = "uid:" + std::to_string(cr.uid);
+		} else {
+			desc = key = "unix";
+		}
+		return;
+	}
+	case AF_INET: {
+		auto *in = (const sockaddr_in *)&peer;
+		inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
+		key = std::string("tcp:") + buf;
+		desc = std::string(buf) + ":" + std::to_string(ntohs(in->sin_port));
+		return;
+	}
+	case AF_INET6: {
+		auto *in = (const sockaddr_in6 *)&peer;
+		inet_ntop(AF_INET6, &in->sin6_addr, buf, sizeof buf);
+		key = std::string("tcp:") + buf;
+		desc = "[" + std::string(buf) + "]:" +
+		       std::to_string(ntohs(in->sin6_port));
+		return;
+	}
+	case AF_VSOCK: {
+		auto *vm = (const sockaddr_vm *)&peer;
+		key = "vsock:" + std::to_string(vm->svm_cid);
+		desc = "vsock cid " + std::to_string(vm->svm_cid) + " port " +
+		       std::to_string(vm->svm_port);
+		return;
+	}
+	}
+	desc = key = "unknown";
+}
+
+// --user: the agent's identity once it listens. Its unix socket files
+// become that user's, so that it can still remove them at exit.
+int drop_privileges(const std::vector<Address> &addrs)
+{
+	errno = 0;
+	passwd *pw = getpwnam(opt.user.c_str());
+	if (!pw) {
+		fprintf(stderr, "vaccel-agent: --user %s: no such user\n",
+			opt.user.c_str());
+		return 1;
+	}
+	for (auto &a : addrs)
+		if (a.kind == Address::kUnix &&
+		    chown(a.path.c_str(), pw->pw_uid, pw->pw_gid))
+			fprintf(stderr, "vaccel-agent: chown %s: %s\n", a.path.c_str(),
+				strerror(errno));
+	// Supplementary groups first (video, render: the GPU's device
+	// nodes), then the group, then the user: the other order would
+	// lack the right to change the groups.
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+	    setuid(pw->pw_uid)) {
+		fprintf(stderr, "vaccel-agent: cannot become %s: %s\n",
+			opt.user.c_str(), strerror(errno));
+		return 1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		fprintf(stderr, "vaccel-agent: could regain root after --user\n");
+		return 1;
+	}
+	return 0;
+}
 
 } // namespace
 
@@ -1165,17 +1579,42 @@ int main(int argc, char **argv)
 				    "may loop back to an agent");
 	}
 
+	if (!opt.memory_budget) {
+		long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+		opt.memory_budget = pages > 0 && page > 0
+					    ? (uint64_t)pages * (uint64_t)page / 2
+					    : 4ull << 30;
+	}
+	budget.set_limit(opt.memory_budget);
+	slots.set_caps(opt.max_per_peer, opt.max_connections);
+	say("limits: memory budget %" PRIu64 " MiB for all guests, cache %" PRIu64
+	    " MiB, frames %" PRIu64 " MiB, %u connections (%u per peer), "
+	    "handshake %d ms, idle timeout %" PRIu64 " s, drain %" PRIu64 " s",
+	    opt.memory_budget >> 20, opt.cache_bytes >> 20, opt.max_message >> 20,
+	    opt.max_connections, opt.max_per_peer, opt.handshake_ms,
+	    opt.idle_timeout_s, opt.drain_timeout_s);
+
 	std::vector<Fd> listeners;
 	std::vector<Address> bound_addrs;
 	// The unix socket files this agent made (device, inode): at exit it
 	// removes a path only if it is still its own, not the socket of an
 	// agent started in its place meanwhile.
 	std::vector<std::pair<dev_t, ino_t>> own_files;
+	auto remove_own_files = [&] {
+		for (size_t i = 0; i < bound_addrs.size(); ++i) {
+			const Address &a = bound_addrs[i];
+			struct stat st {};
+			if (a.kind == Address::kUnix && lstat(a.path.c_str(), &st) == 0 &&
+			    std::make_pair(st.st_dev, st.st_ino) == own_files[i])
+				unlink(a.path.c_str());
+		}
+	};
 	for (auto &uri : opt.addrs) {
 		Address a, bound;
 		std::string why;
 		if (parse_address(uri, a, why)) {
 			fprintf(stderr, "vaccel-agent: %s: %s\n", uri.c_str(), why.c_str());
+			remove_own_files();
 			return 2;
 		}
 		if (a.kind == Address::kUnix) {
@@ -1187,20 +1626,24 @@ int main(int argc, char **argv)
 				if (connect_to(a, 1000, probe) == 0) {
 					fprintf(stderr, "vaccel-agent: %s: another agent "
 						"is listening there\n", uri.c_str());
+					remove_own_files();
 					return 1;
 				}
 				unlink(a.path.c_str());
 			}
 		}
 		Fd fd;
+		// A unix socket file is made with --socket-mode, never wider
+		// for a moment, whatever the umask.
+		mode_t old_mask = umask(~opt.socket_mode & 0777);
 		int ret = listen_on(a, opt.allow_remote, fd, bound);
+		umask(old_mask);
 		if (ret) {
 			fprintf(stderr, "vaccel-agent: cannot listen on %s: %s\n",
 				uri.c_str(), strerror(ret));
+			remove_own_files();
 			return 1;
 		}
-		printf("listening on %s\n", bound.uri().c_str());
-		fflush(stdout);
 		struct stat st {};
 		if (a.kind == Address::kUnix && lstat(a.path.c_str(), &st) == 0)
 			own_files.emplace_back(st.st_dev, st.st_ino);
@@ -1209,6 +1652,13 @@ int main(int argc, char **argv)
 		listeners.push_back(std::move(fd));
 		bound_addrs.push_back(bound);
 	}
+	if (!opt.user.empty() && drop_privileges(bound_addrs)) {
+		remove_own_files();
+		return 1;
+	}
+	for (auto &b : bound_addrs)
+		printf("listening on %s\n", b.uri().c_str());
+	fflush(stdout);
 
 	std::vector<Live> live;
 	uint64_t next_id = 1;
@@ -1216,15 +1666,18 @@ int main(int argc, char **argv)
 		std::vector<pollfd> pfds{{sfd.get(), POLLIN, 0}};
 		for (auto &l : listeners)
 			pfds.push_back({l.get(), POLLIN, 0});
-		int r = poll(pfds.data(), pfds.size(), 1000);
-		// Reap finished connections.
+		int r = poll(pfds.data(), pfds.size(), 100);
+		// Reap finished connections; close those past a deadline.
+		long long now = monotonic_ns();
 		for (auto it = live.begin(); it != live.end();) {
 			if (it->done->load()) {
 				it->thread.join();
 				it = live.erase(it);
-			} else {
-				++it;
+				continue;
 			}
+			if (const char *why = it->conn->overdue(now))
+				it->conn->stop(SHUT_RDWR, why);
+			++it;
 		}
 		if (r < 0 && errno != EINTR)
 			break;
@@ -1238,9 +1691,16 @@ int main(int argc, char **argv)
 			Fd c(accept4(pfds[i].fd, (sockaddr *)&peer, &plen, SOCK_CLOEXEC));
 			if (!c)
 				continue;
-			if (live.size() >= opt.max_connections) {
-				vaccel_error("[agent] connection refused: limit of %u "
-					     "reached", opt.max_connections);
+			std::string desc, key;
+			const char *full = nullptr;
+			try {
+				identify(c.get(), peer, desc, key);
+				if (!slots.take(key, full)) {
+					vaccel_error("[agent] connection from %s refused: "
+						     "%s is reached", desc.c_str(), full);
+					continue;
+				}
+			} catch (const std::exception &) {
 				continue;
 			}
 			if (peer.ss_family != AF_UNIX) {
@@ -1248,33 +1708,58 @@ int main(int argc, char **argv)
 				setsockopt(c.get(), IPPROTO_TCP, TCP_NODELAY, &one,
 					   sizeof one);
 			}
-			auto conn = std::make_shared<Connection>(
-				next_id++, Stream(std::move(c), opt.timeout_ms, opt.spin_us, opt.spin_max_us),
-				bound_addrs[i - 1].uri(), peer.ss_family == AF_UNIX);
-			auto done = std::make_shared<std::atomic<bool>>(false);
-			std::thread t([conn, done] {
-				conn->serve();
-				done->store(true);
-			});
-			live.push_back({conn, std::move(t), done});
+			try {
+				auto conn = std::make_shared<Connection>(
+					next_id++,
+					Stream(std::move(c), opt.timeout_ms, opt.spin_us,
+					       opt.spin_max_us),
+					desc, key, peer.ss_family == AF_UNIX);
+				auto done = std::make_shared<std::atomic<bool>>(false);
+				std::thread t([conn, done] {
+					conn->serve();
+					slots.give_back(conn->peer_key());
+					done->store(true);
+				});
+				live.push_back({conn, std::move(t), done});
+			} catch (const std::exception &e) {
+				// No thread, or no memory for one more: this guest
+				// is refused, the others go on.
+				vaccel_error("[agent] connection from %s refused: %s",
+					     desc.c_str(), e.what());
+				slots.give_back(key);
+			}
 		}
 	}
 	say("shutting down: finishing %zu connection(s)", live.size());
 	listeners.clear();
 	// Idle connections wake up and end; a call in flight finishes and its
-	// reply is still sent (only reads are shut).
+	// reply is still sent (only reads are shut), within the drain
+	// deadline.
 	for (auto &l : live)
-		shutdown(l.conn->fd(), SHUT_RD);
+		l.conn->stop(SHUT_RD, "closed: the agent is stopping");
+	long long deadline = monotonic_ns() + (long long)opt.drain_timeout_s * 1000000000;
+	for (;;) {
+		size_t running = 0;
+		for (auto &l : live)
+			running += !l.done->load();
+		if (!running)
+			break;
+		if (monotonic_ns() >= deadline) {
+			// A call that never returns cannot be cancelled: the
+			// process ends under it.
+			vaccel_error("[agent] %zu call(s) still running after "
+				     "--drain-timeout-s %" PRIu64 ": exiting without them",
+				     running, opt.drain_timeout_s);
+			remove_own_files();
+			fflush(nullptr);
+			_exit(0);
+		}
+		usleep(10000);
+	}
 	for (auto &l : live)
 		l.thread.join();
 	live.clear();
-	for (size_t i = 0; i < bound_addrs.size(); ++i) {
-		const Address &a = bound_addrs[i];
-		struct stat st {};
-		if (a.kind == Address::kUnix && lstat(a.path.c_str(), &st) == 0 &&
-		    std::make_pair(st.st_dev, st.st_ino) == own_files[i])
-			unlink(a.path.c_str());
-	}
+	remove_own_files();
 	vaccel_cleanup();
 	say("stopped");
 	return 0;

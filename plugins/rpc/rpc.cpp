@@ -37,7 +37,9 @@
 #include <cinttypes>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <sys/stat.h>
 #include <unordered_map>
@@ -169,7 +171,13 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply,
 		return VACCEL_EBACKEND;
 	}
 	if (rh.body_len) {
-		ret = on_reply(r.stream, (size_t)rh.body_len);
+		try {
+			ret = on_reply(r.stream, (size_t)rh.body_len);
+		} catch (...) {
+			// Part of the reply may be unread: the stream is lost.
+			r.stream.close();
+			throw;
+		}
 		if (ret) {
 			r.stream.close();
 			return ret;
@@ -1003,31 +1011,53 @@ int resource_unregister(vaccel_resource *res, vaccel_session *sess)
 	return exchange(*r, Msg::resource_unregister, iov, no_body);
 }
 
+// No C++ exception may leave the plugin (the runtime calls it through a C
+// ABI): an allocation failure while marshalling becomes VACCEL_ENOMEM for
+// that call, anything else VACCEL_EBACKEND; the application goes on.
+template <auto F> struct Guard;
+template <class... Args, int (*F)(Args...)> struct Guard<F> {
+	static int call(Args... a) noexcept
+	{
+		try {
+			return F(a...);
+		} catch (const std::bad_alloc &) {
+			vaccel_error("[rpc] out of memory");
+			return VACCEL_ENOMEM;
+		} catch (const std::exception &e) {
+			vaccel_error("[rpc] %s", e.what());
+			return VACCEL_EBACKEND;
+		} catch (...) {
+			return VACCEL_EBACKEND;
+		}
+	}
+};
+template <auto F> constexpr auto guarded = &Guard<F>::call;
+
 const vaccel_plugin_ops rpc_ops = [] {
 	vaccel_plugin_ops o{};
-	o.noop = rpc_noop;
-	o.exec = rpc_exec;
-	o.exec_with_resource = rpc_exec_with_resource;
-	o.image_classify = rpc_image<VACCEL_OP_IMAGE_CLASSIFY>;
-	o.image_detect = rpc_image<VACCEL_OP_IMAGE_DETECT>;
-	o.image_segment = rpc_image<VACCEL_OP_IMAGE_SEGMENT>;
-	o.image_pose = rpc_image<VACCEL_OP_IMAGE_POSE>;
-	o.image_depth = rpc_image<VACCEL_OP_IMAGE_DEPTH>;
-	o.sgemm = rpc_sgemm;
-	o.fpga_arraycopy = rpc_arraycopy;
-	o.fpga_mmult = rpc_mmult;
-	o.fpga_parallel = rpc_parallel;
-	o.fpga_vadd = rpc_vadd;
-	o.minmax = rpc_minmax;
-	o.opencv = rpc_opencv;
-	o.torch_model_load = rpc_torch_load;
-	o.torch_model_run = rpc_torch_run;
-	o.tf_model_load = rpc_tf_load;
-	o.tf_model_unload = rpc_tf_unload;
-	o.tf_model_run = rpc_tf_run;
-	o.tflite_model_load = rpc_tflite_load;
-	o.tflite_model_unload = rpc_tflite_unload;
-	o.tflite_model_run = rpc_tflite_run;
+	o.noop = guarded<rpc_noop>;
+	o.exec = guarded<rpc_exec>;
+	o.exec_with_resource = guarded<rpc_exec_with_resource>;
+	o.image_classify = guarded<rpc_image<VACCEL_OP_IMAGE_CLASSIFY>>;
+	o.image_detect = guarded<rpc_image<VACCEL_OP_IMAGE_DETECT>>;
+	o.image_segment = guarded<rpc_image<VACCEL_OP_IMAGE_SEGMENT>>;
+	o.image_pose = guarded<rpc_image<VACCEL_OP_IMAGE_POSE>>;
+	o.image_depth = guarded<rpc_image<VACCEL_OP_IMAGE_DEPTH>>;
+	o.sgemm = guarded<rpc_sgemm>;
+	o.fpga_arraycopy = guarded<rpc_arraycopy>;
+	o.fpga_mmult = guarded<rpc_mmult>;
+	o.fpga_parallel = guarded<rpc_parallel>;
+	o.fpga_vadd = guarded<rpc_vadd>;
+	o.minmax = guarded<rpc_minmax>;
+	o.opencv = guarded<rpc_opencv>;
+	o.torch_model_load = guarded<rpc_torch_load>;
+	o.torch_model_run = guarded<rpc_torch_run>;
+	o.tf_model_load = guarded<rpc_tf_load>;
+	o.tf_model_unload = guarded<rpc_tf_unload>;
+	o.tf_model_run = guarded<rpc_tf_run>;
+	o.tflite_model_load = guarded<rpc_tflite_load>;
+	o.tflite_model_unload = guarded<rpc_tflite_unload>;
+	o.tflite_model_run = guarded<rpc_tflite_run>;
 	return o;
 }();
 
@@ -1039,11 +1069,11 @@ const vaccel_plugin_desc rpc_plugin = [] {
 	d.version = VACCEL_VERSION;
 	d.vaccel_version = VACCEL_VERSION;
 	d.type = VACCEL_PLUGIN_REMOTE | VACCEL_PLUGIN_GENERIC;
-	d.init = rpc_init;
-	d.fini = rpc_fini;
-	d.session_release = session_release;
-	d.resource_register = resource_register;
-	d.resource_unregister = resource_unregister;
+	d.init = guarded<rpc_init>;
+	d.fini = guarded<rpc_fini>;
+	d.session_release = guarded<session_release>;
+	d.resource_register = guarded<resource_register>;
+	d.resource_unregister = guarded<resource_unregister>;
 	d.ops_size = sizeof(vaccel_plugin_ops);
 	d.ops = &rpc_ops;
 	return d;

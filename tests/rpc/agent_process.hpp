@@ -121,4 +121,15 @@ private:
 	int status_ = 0;
 };
 
+// Resident memory of process @p pid in KiB, shared memory included.
+inline long rss_kib(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+	std::string line;
+	while (std::getline(in, line))
+		if (line.rfind("VmRSS:", 0) == 0)
+			return std::stol(line.substr(6));
+	return -1;
+}
+
 } // namespace vtest

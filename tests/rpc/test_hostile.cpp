@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: Apache-2.0
+// vaccel-agent against hostile guests, through its real socket: each attack
+// is answered with a clear error for that guest alone, costs the agent no
+// memory it keeps, and leaves every other guest served.
+#include "agent_process.hpp"
+#include "guest.hpp"
+#include "raw_client.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <cstring>
+#include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <vector>
+
+using vtest::Agent;
+using vtest::boot_remote;
+using vtest::lib;
+using vtest::plugin;
+using vtest::Raw;
+using vtest::rss_kib;
+using namespace vaccel::rpc;
+
+namespace {
+
+const std::string kHostPlugins = plugin("exec") + ":" + plugin("noop");
+
+class Hostile : public vtest::Runtime {
+protected:
+	// exec of @p sym in @p library: write[0] = 2 * read[0] for mytestfunc.
+	int exec(vaccel_session *s, const std::string &library, const char *sym,
+		 int32_t in = 1, int32_t *out = nullptr)
+	{
+		int32_t o = 0;
+		vaccel_arg r{&in, 4, VACCEL_ARG_INT32, 0, false};
+		vaccel_arg w{out ? out : &o, 4, VACCEL_ARG_INT32, 0, false};
+		return vaccel_exec(s, library.c_str(), sym, &r, 1, &w, 1);
+	}
+	std::string testlib = lib("vaccel-test-lib");
+};
+
+} // namespace
+
+// dlsym() on the allowed library's handle also finds its dependencies'
+// symbols: libc's exit() would end the agent for every guest.
+TEST_F(Hostile, ExecRunsOnlyTheAllowedLibrarysOwnFunctions)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	for (const char *foreign : {"exit", "_exit", "abort", "vaccel_cleanup"})
+		EXPECT_EQ(exec(&s, testlib, foreign), VACCEL_ENOENT) << foreign;
+	int32_t out = 0;
+	EXPECT_EQ(exec(&s, testlib, "mytestfunc", 21, &out), VACCEL_OK);
+	EXPECT_EQ(out, 42);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("not defined in the library itself"),
+		  std::string::npos);
+}
+
+// Only an absolute path is checked and opened as it was checked: a bare
+// name would be checked against the agent's directory and then searched on
+// the system's library path. Absent files and files outside every
+// --exec-dir get one answer.
+TEST_F(Hostile, ExecOpensExactlyWhatWasCheckedAndRevealsNoHostPaths)
+{
+	// The agent runs in its --exec-dir, where a bare name resolves.
+	char cwd[4096];
+	ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
+	ASSERT_EQ(chdir(VACCEL_TEST_LIB_DIR), 0);
+	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR});
+	ASSERT_EQ(chdir(cwd), 0);
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	EXPECT_EQ(exec(&s, "libvaccel-test-lib.so", "mytestfunc"), VACCEL_EPERM);
+	EXPECT_EQ(exec(&s, "./libvaccel-test-lib.so", "mytestfunc"), VACCEL_EPERM);
+	EXPECT_EQ(exec(&s, "libc.so.6", "getpid"), VACCEL_EPERM);
+	// Present outside, absent outside, absent inside, a directory inside.
+	EXPECT_EQ(exec(&s, "/etc/passwd", "f"), VACCEL_EPERM);
+	EXPECT_EQ(exec(&s, "/no/such/file.so", "f"), VACCEL_EPERM);
+	EXPECT_EQ(exec(&s, std::string(VACCEL_TEST_LIB_DIR) + "/absent.so", "f"),
+		  VACCEL_EPERM);
+	EXPECT_EQ(exec(&s, VACCEL_TEST_LIB_DIR, "f"), VACCEL_EPERM);
+	int32_t out = 0;
+	EXPECT_EQ(exec(&s, testlib, "mytestfunc", 3, &out), VACCEL_OK);
+	EXPECT_EQ(out, 6);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// Every spelling of one allowed file ("//", "/./") is that file: the agent
+// keeps one library and one symbol for all of them.
+TEST_F(Hostile, ExecSpellingsOfOneFileCostNothing)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	for (int i = 0; i < 200; ++i)
+		ASSERT_EQ(exec(&s, testlib, "mytestfunc"), VACCEL_OK);
+	long before = rss_kib(agent.pid());
+	std::string dir = VACCEL_TEST_LIB_DIR, name = "libvaccel-test-lib.so";
+	for (int i = 0; i < 100; ++i)
+		for (int j = 0; j < 100; ++j) {
+			std::string p = dir + "/";
+			for (int k = 0; k < i; ++k)
+				p += "./";
+			p.append((size_t)j, '/');
+			int32_t out = 0;
+			ASSERT_EQ(exec(&s, p + name, "mytestfunc", i + j, &out), VACCEL_OK)
+				<< p;
+			ASSERT_EQ(out, 2 * (i + j));
+		}
+	long after = rss_kib(agent.pid());
+	// 10,000 cache entries of the spellings took 78 MiB.
+	EXPECT_LT(after - before, 4096) << before << " KiB before, " << after
+					<< " after";
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// A 72-byte OP claiming 200 MiB of outputs for an operation that takes
+// none: the outputs are never touched, so they take no memory, and the
+// answer is the operation's EINVAL.
+TEST_F(Hostile, OutputsClaimedByAGuestCostNothingUntilWritten)
+{
+	Agent agent(kHostPlugins, {"-a", "tcp://127.0.0.1:0"});
+	Raw r(agent.addr(0));
+	int64_t sid = r.open_session();
+	ASSERT_GT(sid, 0);
+	long before = rss_kib(agent.pid());
+	for (int i = 0; i < 4; ++i)
+		EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {},
+							{200ull << 20})),
+			  VACCEL_EINVAL);
+	EXPECT_LT(rss_kib(agent.pid()) - before, 8192);
+	EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {}, {})), 0);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// One budget for every guest: a request, outputs or an arena that do not
+// fit are refused for that guest with ENOMEM (its connection goes on), and
+// what a large call took is given back after it.
+TEST_F(Hostile, OneMemoryBudgetForAllGuests)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "-a", "tcp://127.0.0.1:0",
+				   "--memory-budget", std::to_string(48u << 20)});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session good{};
+	ASSERT_EQ(vaccel_session_init(&good, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_noop(&good), VACCEL_OK);
+	EXPECT_NE(agent.log().find("memory budget 48 MiB"), std::string::npos);
+
+	Raw r(agent.addr(1));
+	int64_t sid = r.open_session();
+	ASSERT_GT(sid, 0);
+	long before = rss_kib(agent.pid());
+	// A 40 MiB request fits; once answered, its buffer is given back.
+	std::vector<uint8_t> big(40u << 20, 7);
+	auto body = Raw::op_body(sid, VACCEL_OP_NOOP, {{VACCEL_ARG_BUFFER, big}}, {});
+	EXPECT_EQ(r.call(Msg::op, body), VACCEL_EINVAL); // noop takes no args
+	// (given back just after the reply is sent)
+	long grown = 0;
+	for (int i = 0; i < 50 && (grown = rss_kib(agent.pid()) - before) >= 8192; ++i)
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	EXPECT_LT(grown, 8192);
+	// 64 MiB of request, or of outputs, do not fit: refused, and the
+	// connection is still in step.
+	big.resize(64u << 20);
+	body = Raw::op_body(sid, VACCEL_OP_NOOP, {{VACCEL_ARG_BUFFER, big}}, {});
+	EXPECT_EQ(r.call(Msg::op, body), VACCEL_ENOMEM);
+	EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {}, {64ull << 20})),
+		  VACCEL_ENOMEM);
+	EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {}, {})), 0);
+	// Arenas are charged too: a second 32 MiB one does not fit while
+	// the first is held, and does once it is gone.
+	{
+		Raw a(agent.addr(0));
+		a.hello();
+		vtest::ArenaReply first = vtest::ask_arena(a, 32u << 20);
+		EXPECT_EQ(first.status, 0);
+		Raw b(agent.addr(0));
+		b.hello();
+		EXPECT_EQ(vtest::ask_arena(b, 32u << 20).status, VACCEL_ENOMEM);
+	}
+	bool granted = false;
+	for (int i = 0; i < 100 && !granted; ++i) { // the first closes
+		Raw c(agent.addr(0));
+		c.hello();
+		granted = vtest::ask_arena(c, 32u << 20).status == 0;
+		if (!granted)
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	EXPECT_TRUE(granted);
+	// The well-behaved guest never noticed.
+	for (int i = 0; i < 100; ++i)
+		ASSERT_EQ(vaccel_noop(&good), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&good), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// A model run's reply larger than --max-message is refused (ENOSPC), never
+// sent with a 32-bit length that wrapped.
+TEST_F(Hostile, ModelRepliesStayWithinMaxMessage)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--max-message", std::to_string(16u << 20)});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	vaccel_resource model{};
+	ASSERT_EQ(vaccel_resource_init(&model, testlib.c_str(), VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&model, &s), VACCEL_OK);
+	std::vector<float> data(256u << 10, 1.5F); // 1 MiB
+	int64_t dims[1] = {(int64_t)data.size()};
+	vaccel_torch_tensor in{data.data(), data.size() * 4, false, 1, dims,
+			       VACCEL_TORCH_FLOAT};
+	vaccel_torch_tensor *ins[1] = {&in};
+	// noop echoes the input into every output: 32 MiB of reply.
+	std::vector<vaccel_torch_tensor *> outs(32, nullptr);
+	EXPECT_EQ(vaccel_torch_model_run(&s, &model, nullptr, ins, 1, outs.data(), 32),
+		  VACCEL_ENOSPC);
+	for (auto *o : outs)
+		EXPECT_EQ(o, nullptr);
+	// Within the limit it works, on the same connection.
+	EXPECT_EQ(vaccel_torch_model_run(&s, &model, nullptr, ins, 1, outs.data(), 4),
+		  VACCEL_OK);
+	for (int i = 0; i < 4; ++i) {
+		ASSERT_NE(outs[i], nullptr);
+		EXPECT_EQ(memcmp(outs[i]->data, data.data(), data.size() * 4), 0);
+		vaccel_torch_tensor_delete(outs[i]);
+	}
+	EXPECT_EQ(vaccel_resource_release(&model), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("exceeds --max-message"), std::string::npos);
+}
+
+// A connection must say HELLO and open a session in time; one that stays
+// silent, or never opens a session, is closed.
+TEST_F(Hostile, SilentConnectionsAreClosed)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--handshake-ms", "300"});
+	Raw silent(agent.addr(0)), no_session(agent.addr(0));
+	no_session.hello();
+	auto t0 = std::chrono::steady_clock::now();
+	EXPECT_TRUE(silent.closed_by_agent());
+	EXPECT_TRUE(no_session.closed_by_agent());
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1900));
+	// One with a session stays, however long it is idle.
+	Raw guest(agent.addr(0));
+	int64_t sid = guest.open_session();
+	ASSERT_GT(sid, 0);
+	std::this_thread::sleep_for(std::chrono::milliseconds(700));
+	EXPECT_EQ(guest.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {}, {})), 0);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("no HELLO within --handshake-ms"), std::string::npos);
+	EXPECT_NE(agent.log().find("no session within --handshake-ms"), std::string::npos);
+}
+
+TEST_F(Hostile, IdleTimeoutClosesIdleGuests)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--idle-timeout-s", "1"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_noop(&s), VACCEL_OK);
+	std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_ESESS);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("idle past --idle-timeout-s; released 1 session"),
+		  std::string::npos) << agent.log();
+}
+
+// One peer (here: a TCP address) cannot take every connection: past its
+// own cap it is refused, and other peers still get in.
+TEST_F(Hostile, OnePeerCannotLockOthersOut)
+{
+	Agent agent(kHostPlugins, {"-a", "tcp://127.0.0.1:0", "--max-connections", "8",
+				   "--max-connections-per-peer", "3"});
+	std::vector<std::unique_ptr<Raw>> mine;
+	for (int i = 0; i < 3; ++i) {
+		mine.push_back(std::make_unique<Raw>(agent.addr(0), "127.0.0.1"));
+		ASSERT_GT(mine.back()->open_session(), 0);
+	}
+	Raw fourth(agent.addr(0), "127.0.0.1");
+	EXPECT_TRUE(fourth.closed_by_agent());
+	for (const char *other : {"127.0.0.2", "127.0.0.3"}) {
+		Raw r(agent.addr(0), other);
+		int64_t sid = r.open_session();
+		ASSERT_GT(sid, 0) << other;
+		EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {}, {})), 0);
+	}
+	// A slot comes back when a connection ends.
+	mine.pop_back();
+	bool in = false;
+	for (int i = 0; i < 100 && !in; ++i) {
+		Raw again(agent.addr(0), "127.0.0.1");
+		in = again.open_session() > 0;
+		if (!in)
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	EXPECT_TRUE(in);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("the per-peer connection limit is reached"),
+		  std::string::npos);
+}
+
+// SIGTERM waits for calls in flight, but not forever.
+TEST_F(Hostile, ShutdownWaitsAtMostTheDrainTimeout)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR,
+				   "--drain-timeout-s", "1"});
+	ASSERT_EQ(boot_remote(agent.addr(0), "60000"), VACCEL_OK);
+	std::string sock = agent.unix_uri().substr(7);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	int ret = 0;
+	std::thread call([&] { ret = exec(&s, testlib, "sleep_ms", 30000); });
+	std::this_thread::sleep_for(std::chrono::milliseconds(300));
+	auto t0 = std::chrono::steady_clock::now();
+	EXPECT_EQ(agent.stop(), 0);
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+	call.join();
+	EXPECT_EQ(ret, VACCEL_ESESS);
+	struct stat st {};
+	EXPECT_NE(lstat(sock.c_str(), &st), 0); // its socket file is gone
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_NE(agent.log().find("--drain-timeout-s"), std::string::npos);
+}
+
+// Socket files get an explicit mode whatever the umask, and a start that
+// fails leaves none behind.
+TEST_F(Hostile, SocketFilesHaveTheirModeAndNoneIsLeftBehind)
+{
+	mode_t old = umask(0);
+	{
+		Agent agent(kHostPlugins, {"-a", "@unix"});
+		struct stat st {};
+		ASSERT_EQ(lstat(agent.unix_uri().substr(7).c_str(), &st), 0);
+		EXPECT_EQ(st.st_mode & 0777, 0660u);
+	}
+	{
+		Agent agent(kHostPlugins, {"-a", "@unix", "--socket-mode", "0600"});
+		struct stat st {};
+		ASSERT_EQ(lstat(agent.unix_uri().substr(7).c_str(), &st), 0);
+		EXPECT_EQ(st.st_mode & 0777, 0600u);
+	}
+	umask(old);
+	{
+		// The second address is refused (not loopback): the first
+		// one's file must not stay.
+		Agent agent(kHostPlugins, {"-a", "@unix", "-a", "tcp://192.0.2.1:1"});
+		EXPECT_NE(agent.stop(), 0);
+		struct stat st {};
+		EXPECT_NE(lstat(agent.unix_uri().substr(7).c_str(), &st), 0);
+		EXPECT_NE(agent.log().find("cannot listen on tcp://192.0.2.1:1"),
+			  std::string::npos) << agent.log();
+	}
+}
+
+// --user: the agent gives up root once it listens.
+TEST_F(Hostile, AgentDropsToAnUnprivilegedUser)
+{
+	if (geteuid() != 0)
+		GTEST_SKIP() << "needs root to change users";
+	Agent agent(kHostPlugins, {"-a", "@unix", "--user", "nobody"});
+	ASSERT_TRUE(agent.running());
+	ASSERT_EQ(agent.nr_addrs(), 1u) << agent.log();
+	std::ifstream status("/proc/" + std::to_string(agent.pid()) + "/status");
+	std::string line, uids;
+	while (std::getline(status, line))
+		if (line.rfind("Uid:", 0) == 0)
+			uids = line;
+	EXPECT_EQ(uids, "Uid:\t65534\t65534\t65534\t65534") << uids;
+	struct stat st {};
+	ASSERT_EQ(lstat(agent.unix_uri().substr(7).c_str(), &st), 0);
+	EXPECT_EQ(st.st_uid, 65534u);
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_noop(&s), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_EQ(Agent(kHostPlugins, {"-a", "@unix", "--user", "no-such-user-x"}).stop(), 1);
+}
