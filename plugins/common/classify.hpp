@@ -6,6 +6,7 @@
 // and imgproc.
 #pragma once
 
+#include "image_size.hpp"
 #include "model_files.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -39,6 +40,25 @@ inline cv::Mat decode_gray28(const char *tag, const void *img, size_t len)
 {
 	if (!img || !len || len > INT32_MAX) {
 		vaccel_error("[%s] image_classification: no image", tag);
+		return {};
+	}
+	// Sized before it is decoded: what it declares is what decoding
+	// would take.
+	ImageSize size = image_size(img, len);
+	uint64_t pixels = 0;
+	if (!size.format) {
+		vaccel_error("[%s] image_classification: not an image whose size "
+			     "can be checked before decoding (PNG, JPEG, BMP, PNM, "
+			     "WebP)", tag);
+		return {};
+	}
+	if (!size.width || !size.height ||
+	    __builtin_mul_overflow(size.width, size.height, &pixels) ||
+	    pixels > image_max_pixels()) {
+		vaccel_error("[%s] image_classification: a %s of %" PRIu64 " x %" PRIu64
+			     " pixels is refused (VACCEL_IMAGE_MAX_PIXELS: %" PRIu64 ")",
+			     tag, size.format, size.width, size.height,
+			     image_max_pixels());
 		return {};
 	}
 	cv::Mat raw(1, (int)len, CV_8U, const_cast<void *>(img));

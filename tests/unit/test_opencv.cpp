@@ -4,8 +4,11 @@
 // and of the 10,000 test images, errors as codes, and, where the torch
 // plugin is built too, both plugins on the same images in one process:
 // same model, same image, same label.
+#include "../../plugins/common/image_size.hpp"
 #include "model_data.hpp"
 #include "support.hpp"
+
+#include <opencv2/imgcodecs.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +17,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using vtest::boot;
@@ -144,6 +148,72 @@ TEST_F(OpenCV, Errors)
 		  VACCEL_EINVAL);
 	EXPECT_EQ(classify(&sess, png, &tag), VACCEL_OK);
 	EXPECT_EQ(tag, "Dress");
+}
+
+// Images are sized from their headers before decoding: the same size as
+// OpenCV's encoders wrote, for every format sized, and never a read past a
+// header cut short (the sanitizer builds run this too).
+TEST(ImageSize, HeadersGiveTheEncodedSize)
+{
+	struct Fmt {
+		const char *ext, *name;
+		int channels;
+		std::vector<int> params;
+	};
+	const Fmt fmts[] = {{".png", "PNG", 1, {}},
+			    {".png", "PNG", 3, {}},
+			    {".jpg", "JPEG", 1, {}},
+			    {".jpg", "JPEG", 3, {cv::IMWRITE_JPEG_PROGRESSIVE, 1}},
+			    {".bmp", "BMP", 3, {}},
+			    {".pgm", "PNM", 1, {}},
+			    {".ppm", "PNM", 3, {}},
+			    {".pgm", "PNM", 1, {cv::IMWRITE_PXM_BINARY, 0}},
+			    {".webp", "WebP", 3, {cv::IMWRITE_WEBP_QUALITY, 80}},
+			    {".webp", "WebP", 3, {cv::IMWRITE_WEBP_QUALITY, 101}}};
+	const std::pair<int, int> sizes[] = {{1, 1}, {28, 28}, {37, 1013}, {3001, 2}};
+	for (auto &f : fmts)
+		for (auto [w, h] : sizes) {
+			cv::Mat img(h, w, f.channels == 1 ? CV_8UC1 : CV_8UC3,
+				    cv::Scalar::all(90));
+			std::vector<uchar> bytes;
+			ASSERT_TRUE(cv::imencode(f.ext, img, bytes, f.params));
+			auto s = vaccel_plugin::image_size(bytes.data(), bytes.size());
+			ASSERT_NE(s.format, nullptr) << f.ext << " " << w << "x" << h;
+			EXPECT_STREQ(s.format, f.name);
+			EXPECT_EQ(s.width, (uint64_t)w) << f.ext;
+			EXPECT_EQ(s.height, (uint64_t)h) << f.ext;
+			// Every cut of the first bytes: sized or not, never more.
+			for (size_t n = 0; n < std::min<size_t>(bytes.size(), 64); ++n) {
+				std::vector<uchar> cut(bytes.begin(), bytes.begin() + n);
+				auto c = vaccel_plugin::image_size(cut.data(), cut.size());
+				if (c.format)
+					EXPECT_TRUE(c.width == (uint64_t)w && c.height == (uint64_t)h)
+						<< f.ext << " cut at " << n;
+			}
+		}
+	EXPECT_EQ(vaccel_plugin::image_size("GIF89a....", 10).format, nullptr);
+}
+
+// A picture declaring more than VACCEL_IMAGE_MAX_PIXELS (16 Mi by default)
+// is refused before a pixel is decoded; one at the limit is classified.
+TEST_F(OpenCV, ImagesLargerThanTheCapAreNotDecoded)
+{
+	use_classifier();
+	std::string tag;
+	for (auto [w, h, ok] : {std::tuple{5000, 4000, false}, {4096, 4096, true},
+				{8193, 2048, false}}) {
+		std::vector<uchar> png;
+		ASSERT_TRUE(cv::imencode(".png", cv::Mat((int)h, (int)w, CV_8UC1,
+							 cv::Scalar(0)), png));
+		EXPECT_EQ(classify(&sess, std::string(png.begin(), png.end()), &tag),
+			  ok ? VACCEL_OK : VACCEL_EINVAL) << w << "x" << h;
+	}
+	// A header that claims 32000 x 32000, then nothing that decodes.
+	std::string bomb = slurp(kDir + "/sample-3-png.png");
+	const unsigned char dims[8] = {0, 0, 0x7d, 0, 0, 0, 0x7d, 0};
+	bomb.replace(16, 8, (const char *)dims, 8);
+	EXPECT_EQ(classify(&sess, bomb, &tag), VACCEL_EINVAL);
+	EXPECT_EQ(classify(&sess, "GIF89a\x01\x00\x01\x00", &tag), VACCEL_EINVAL);
 }
 
 TEST_F(OpenCV, CorruptModel)
