@@ -48,6 +48,7 @@
 using namespace vaccel::rpc;
 using vaccel::agent::Budget;
 using vaccel::agent::Charge;
+using vaccel::agent::PeerQuota;
 using vaccel::agent::PeerSlots;
 
 namespace {
@@ -64,6 +65,7 @@ struct Options {
 	uint32_t max_per_peer = 64;
 	uint64_t memory_budget = 0; // 0 until set: half the host's memory
 	uint64_t cache_bytes = 1ull << 30;
+	uint64_t pin_quota = 0; // 0 until set: half of cache_bytes
 	int handshake_ms = 5000;
 	uint64_t idle_timeout_s = 0; // 0: never
 	uint64_t drain_timeout_s = 30;
@@ -188,6 +190,9 @@ private:
 };
 BlobCache cache;
 PeerSlots slots(64, 256);
+// Cached bytes that each peer's resources hold in the cache, so that no
+// guest can pin all of it.
+PeerQuota pinned(0);
 // Bytes a connection keeps in its buffers between calls; what a larger
 // call took is given back after it, so that idle connections hold little.
 constexpr uint64_t kKeepBytes = 4ull << 20;
@@ -221,6 +226,7 @@ struct Resource {
 	vaccel_resource *res = nullptr;
 	vaccel_session *sess = nullptr;
 	std::vector<BlobCache::Bytes> pins; // keep the borrowed bytes alive
+	uint64_t pinned = 0;		    // their bytes, charged to the peer
 };
 
 // A connection's shared-memory arena or mailbox (docs/protocol.md, ARENA,
@@ -759,10 +765,19 @@ bool Connection::on_register(const Header &h, Reader &r)
 			break;
 		}
 		res.pins.push_back(bytes);
+		res.pinned += bytes->size();
 		ret = vaccel_blob_init_from_buf(&blobs[i], bytes->data(),
 						bytes->size(), false,
 						in[i].name.c_str(), nullptr, false);
 		ptrs.push_back(&blobs[i]);
+	}
+	if (!ret && !pinned.charge(peer_key_, res.pinned)) {
+		vaccel_error("[agent] connection %" PRIu64 ": a resource of %" PRIu64
+			     " bytes would take this peer past its share of the "
+			     "cache (--pin-quota %" PRIu64 ")", id_, res.pinned,
+			     pinned.quota());
+		res.pinned = 0;
+		ret = VACCEL_ENOSPC;
 	}
 	if (!ret)
 		ret = vaccel_resource_from_blobs(&res.res, ptrs.data(), n,
@@ -774,8 +789,10 @@ bool Connection::on_register(const Header &h, Reader &r)
 		if (ret)
 			vaccel_resource_delete(res.res);
 	}
-	if (ret)
+	if (ret) {
+		pinned.release(peer_key_, res.pinned);
 		return reply(h, ret) == 0;
+	}
 	res.sess = s;
 	int64_t rid = res.res->id;
 	resources_.emplace(rid, std::move(res));
@@ -785,6 +802,7 @@ bool Connection::on_register(const Header &h, Reader &r)
 void Connection::drop_resource(std::map<int64_t, Resource>::iterator it)
 {
 	vaccel_resource_delete(it->second.res); // unregisters first
+	pinned.release(peer_key_, it->second.pinned);
 	resources_.erase(it);
 }
 
@@ -1255,6 +1273,8 @@ void usage(FILE *out)
 		"      --socket-mode MODE   of unix socket files, octal (default 0660)\n"
 		"      --user NAME          run as NAME (and its groups) once listening\n"
 		"      --cache-bytes BYTES  resource content cache (default 1 GiB)\n"
+		"      --pin-quota BYTES    of the cache, what one peer's resources may\n"
+		"                           hold (default half of --cache-bytes)\n"
 		"      --timeout-ms MS      to finish a frame once started (default 30000)\n"
 		"      --spin-us US         spin up to US before sleeping for a request\n"
 		"                           (default 50, adaptive; 0: never)\n"
@@ -1290,7 +1310,7 @@ int parse_options(int argc, char **argv)
 	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
 	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX, ARENA,
 	       MAILBOX, PER_PEER, BUDGET, HANDSHAKE, IDLE, DRAIN, SOCK_MODE,
-	       USER };
+	       USER, PIN_QUOTA };
 	static const option longs[] = {
 		{"address", required_argument, nullptr, 'a'},
 		{"exec-dir", required_argument, nullptr, EXEC_DIR},
@@ -1313,6 +1333,7 @@ int parse_options(int argc, char **argv)
 		{"drain-timeout-s", required_argument, nullptr, DRAIN},
 		{"socket-mode", required_argument, nullptr, SOCK_MODE},
 		{"user", required_argument, nullptr, USER},
+		{"pin-quota", required_argument, nullptr, PIN_QUOTA},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
 		{nullptr, 0, nullptr, 0}};
@@ -1436,6 +1457,11 @@ int parse_options(int argc, char **argv)
 		}
 		case USER:
 			opt.user = optarg;
+			break;
+		case PIN_QUOTA:
+			if (!num(1, UINT64_MAX))
+				return 2;
+			opt.pin_quota = v;
 			break;
 		case 'q':
 			opt.quiet = true;
@@ -1587,10 +1613,13 @@ int main(int argc, char **argv)
 	}
 	budget.set_limit(opt.memory_budget);
 	slots.set_caps(opt.max_per_peer, opt.max_connections);
+	pinned.set_quota(opt.pin_quota ? opt.pin_quota : opt.cache_bytes / 2);
 	say("limits: memory budget %" PRIu64 " MiB for all guests, cache %" PRIu64
-	    " MiB, frames %" PRIu64 " MiB, %u connections (%u per peer), "
+	    " MiB (%" PRIu64 " MiB per peer), frames %" PRIu64 " MiB, %u "
+	    "connections (%u per peer), "
 	    "handshake %d ms, idle timeout %" PRIu64 " s, drain %" PRIu64 " s",
-	    opt.memory_budget >> 20, opt.cache_bytes >> 20, opt.max_message >> 20,
+	    opt.memory_budget >> 20, opt.cache_bytes >> 20, pinned.quota() >> 20,
+	    opt.max_message >> 20,
 	    opt.max_connections, opt.max_per_peer, opt.handshake_ms,
 	    opt.idle_timeout_s, opt.drain_timeout_s);
 

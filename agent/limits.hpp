@@ -4,6 +4,7 @@
 // allocated, and connection slots shared out per peer.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -115,6 +116,42 @@ private:
 	mutable std::mutex lock_;
 	uint32_t per_peer_, total_, open_ = 0;
 	std::map<std::string, uint32_t> by_peer_;
+};
+
+// Bytes each peer holds of something shared (the cache's content its
+// resources pin), within a quota per peer.
+class PeerQuota {
+public:
+	explicit PeerQuota(uint64_t quota) : quota_(quota) {}
+	void set_quota(uint64_t q) { quota_ = q; }
+	uint64_t quota() const { return quota_; }
+	bool charge(const std::string &peer, uint64_t n)
+	{
+		std::lock_guard lk(lock_);
+		uint64_t &held = held_[peer];
+		if (n > quota_ || held > quota_ - n) {
+			if (!held)
+				held_.erase(peer);
+			return false;
+		}
+		held += n;
+		return true;
+	}
+	void release(const std::string &peer, uint64_t n)
+	{
+		std::lock_guard lk(lock_);
+		auto it = held_.find(peer);
+		if (it == held_.end())
+			return;
+		it->second -= std::min(n, it->second);
+		if (!it->second)
+			held_.erase(it);
+	}
+
+private:
+	std::mutex lock_;
+	uint64_t quota_;
+	std::map<std::string, uint64_t> held_;
 };
 
 } // namespace vaccel::agent

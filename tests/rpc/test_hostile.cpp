@@ -5,6 +5,7 @@
 #include "agent_process.hpp"
 #include "guest.hpp"
 #include "raw_client.hpp"
+#include "rpc/sha256.hpp"
 
 #include <chrono>
 #include <fstream>
@@ -389,4 +390,90 @@ TEST_F(Hostile, AgentDropsToAnUnprivilegedUser)
 	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 	EXPECT_EQ(Agent(kHostPlugins, {"-a", "@unix", "--user", "no-such-user-x"}).stop(), 1);
+}
+
+namespace {
+
+// Raw BLOB_QUERY, BLOB_PUT and RESOURCE_REGISTER on @p r.
+bool have_blob(Raw &r, const Digest &d)
+{
+	Writer w;
+	w.put<uint32_t>(1).bytes(d.data(), 32);
+	std::vector<uint8_t> out;
+	return r.call(Msg::blob_query, w.buf(), &out) == 0 && out.size() == 1 && out[0];
+}
+int put_blob(Raw &r, const std::vector<uint8_t> &bytes)
+{
+	Digest d = Sha256::of(bytes.data(), bytes.size());
+	std::vector<uint8_t> body(d.begin(), d.end());
+	body.insert(body.end(), bytes.begin(), bytes.end());
+	return r.call(Msg::blob_put, body);
+}
+int register_blob(Raw &r, int64_t sid, const Digest &d)
+{
+	Writer w;
+	w.put<int64_t>(sid).put<uint32_t>(VACCEL_RESOURCE_DATA).put<uint32_t>(1);
+	w.bytes(d.data(), 32).put<uint16_t>(4).bytes("blob", 4);
+	return r.call(Msg::resource_register, w.buf());
+}
+std::vector<uint8_t> content(size_t n, uint8_t seed)
+{
+	std::vector<uint8_t> v(n);
+	for (size_t i = 0; i < n; ++i)
+		v[i] = (uint8_t)(i * 131 + seed);
+	return v;
+}
+
+} // namespace
+
+// A guest can neither learn whether another uploaded some content (by its
+// hash) nor use it without sending the bytes itself.
+TEST_F(Hostile, TheCacheAnswersOnlyForWhatAPeerSent)
+{
+	Agent agent(kHostPlugins, {"-a", "tcp://127.0.0.1:0"});
+	Raw a(agent.addr(0), "127.0.0.1"), b(agent.addr(0), "127.0.0.2");
+	int64_t sa = a.open_session(), sb = b.open_session();
+	ASSERT_GT(sa, 0);
+	ASSERT_GT(sb, 0);
+	auto secret = content(100000, 1);
+	Digest d = Sha256::of(secret.data(), secret.size());
+	ASSERT_EQ(put_blob(a, secret), 0);
+	EXPECT_TRUE(have_blob(a, d));
+	EXPECT_EQ(register_blob(a, sa, d), 0);
+	EXPECT_FALSE(have_blob(b, d));
+	EXPECT_EQ(register_blob(b, sb, d), VACCEL_ENOENT);
+	// Once it sends the bytes, they are its own too (stored once).
+	ASSERT_EQ(put_blob(b, secret), 0);
+	EXPECT_TRUE(have_blob(b, d));
+	EXPECT_EQ(register_blob(b, sb, d), 0);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// No peer can pin more than its share of the cache, and an upload the
+// cache cannot keep is refused, not answered OK and evicted at once.
+TEST_F(Hostile, NoPeerPinsTheWholeCache)
+{
+	Agent agent(kHostPlugins, {"-a", "tcp://127.0.0.1:0", "--cache-bytes",
+				   std::to_string(4u << 20), "--pin-quota",
+				   std::to_string(2u << 20)});
+	Raw a(agent.addr(0), "127.0.0.1"), b(agent.addr(0), "127.0.0.2"),
+		c(agent.addr(0), "127.0.0.3");
+	int64_t sa = a.open_session(), sb = b.open_session(), sc = c.open_session();
+	ASSERT_GT(sa, 0);
+	ASSERT_GT(sb, 0);
+	ASSERT_GT(sc, 0);
+	auto a1 = content(3u << 19, 1), a2 = content(1u << 20, 2); // 1.5, 1 MiB
+	auto b1 = content(3u << 19, 3), c1 = content(2u << 20, 4);
+	ASSERT_EQ(put_blob(a, a1), 0);
+	EXPECT_EQ(register_blob(a, sa, Sha256::of(a1.data(), a1.size())), 0);
+	ASSERT_EQ(put_blob(a, a2), 0);
+	EXPECT_EQ(register_blob(a, sa, Sha256::of(a2.data(), a2.size())), VACCEL_ENOSPC);
+	// Another peer still has its share.
+	ASSERT_EQ(put_blob(b, b1), 0);
+	EXPECT_EQ(register_blob(b, sb, Sha256::of(b1.data(), b1.size())), 0);
+	// 3 MiB pinned in a 4 MiB cache: 2 more MiB cannot be kept.
+	EXPECT_EQ(put_blob(c, c1), VACCEL_ENOSPC);
+	EXPECT_FALSE(have_blob(c, Sha256::of(c1.data(), c1.size())));
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("--pin-quota"), std::string::npos);
 }
