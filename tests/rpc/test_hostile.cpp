@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <cstring>
 #include <string>
 #include <sys/stat.h>
@@ -476,4 +477,62 @@ TEST_F(Hostile, NoPeerPinsTheWholeCache)
 	EXPECT_FALSE(have_blob(c, Sha256::of(c1.data(), c1.size())));
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 	EXPECT_NE(agent.log().find("--pin-quota"), std::string::npos);
+}
+
+// Allocation failures on demand: operator new of this process (the rpc
+// plugin's included) throws once a countdown of this thread's
+// allocations reaches zero.
+namespace {
+thread_local long allocations_left = -1; // -1: never fail
+} // namespace
+
+void *operator new(size_t n)
+{
+	if (allocations_left >= 0 && allocations_left-- == 0)
+		throw std::bad_alloc();
+	if (void *p = malloc(n ? n : 1))
+		return p;
+	throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { free(p); }
+void operator delete(void *p, size_t) noexcept { free(p); }
+
+// No C++ exception leaves the rpc plugin: an allocation failure anywhere
+// in a call is an error of that call, and the application goes on.
+TEST_F(Hostile, AllocationFailuresInTheClientAreErrorsOfTheirCall)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	const int m = 3, n = 4, k = 5;
+	std::vector<float> a(m * k, 1.0F), b(k * n, 2.0F), c(m * n);
+	int failed = 0;
+	for (long at = 0; at < 60; ++at) {
+		vaccel_session s{};
+		allocations_left = at;
+		int ret = vaccel_session_init(&s, 0);
+		if (ret == VACCEL_OK) {
+			ret = vaccel_sgemm(&s, m, n, k, 1.0F, a.data(), k, b.data(), n,
+					   0.0F, c.data(), n);
+			int32_t out = 0;
+			if (ret == VACCEL_OK)
+				ret = exec(&s, testlib, "mytestfunc", 3, &out);
+			allocations_left = -1;
+			vaccel_session_release(&s);
+		}
+		allocations_left = -1;
+		EXPECT_TRUE(ret == VACCEL_OK || ret == VACCEL_ENOMEM || ret == VACCEL_ESESS)
+			<< "failing allocation " << at << ": " << ret;
+		failed += ret != VACCEL_OK;
+	}
+	EXPECT_GT(failed, 10) << "the countdown did not reach the calls";
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	ASSERT_EQ(vaccel_sgemm(&s, m, n, k, 1.0F, a.data(), k, b.data(), n, 0.0F,
+			       c.data(), n),
+		  VACCEL_OK);
+	int32_t out = 0;
+	EXPECT_EQ(exec(&s, testlib, "mytestfunc", 3, &out), VACCEL_OK);
+	EXPECT_EQ(out, 6);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
