@@ -14,7 +14,10 @@
 //                 id (ids are the runtime's, which no fuzzer can guess);
 //   blob_put      the body's 32-byte hash is made true, for the same reason.
 // Then the guest closes its end. Whatever came before, the agent must drop
-// or finish the connection without a crash, a leak or a hang.
+// or finish the connection without a crash, a leak or a hang. The limits
+// are small so that their refusals are reached: a memory budget that an
+// arena or a few large frames exhaust, a cache quota a few blobs exceed,
+// and an --exec-dir (empty) so that exec paths are resolved and checked.
 #define main vaccel_agent_main
 #include "../../agent/agent.cpp"
 #undef main
@@ -138,6 +141,12 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	opt.cache_bytes = 1 << 20;
 	opt.arena_max = 1 << 20;
 	opt.mailbox_max = 1 << 16;
+	budget.set_limit(384 << 10);
+	pinned.set_quota(96 << 10);
+	static char dir[] = "/tmp/vaccel-fuzz-exec.XXXXXX";
+	if (!mkdtemp(dir))
+		abort();
+	opt.exec_dirs.push_back(std::string(dir) + "/");
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
@@ -150,10 +159,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	std::thread t(guest, sv[1], data, size);
 	{
 		Connection c(1, Stream(Fd(sv[0]), opt.timeout_ms, 0, 0), "fuzz",
-			     true);
+			     "fuzz", true);
 		c.serve();
 	}
 	t.join();
 	close(sv[1]);
+	// Everything the connection held was given back.
+	if (budget.used() != cache.bytes())
+		abort();
 	return 0;
 }
