@@ -83,7 +83,7 @@ Options opt;
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void say(const char *fmt, ...)
 {
-	if (opt.quiet)
+	if (opt.quiet || !vaccel_log_enabled(VACCEL_LOG_INFO))
 		return;
 	char line[1024];
 	va_list ap;
@@ -1286,7 +1286,10 @@ void usage(FILE *out)
 		"      --mailbox-max BYTES  largest message a unix-socket guest may\n"
 		"                           pass through a shared-memory mailbox\n"
 		"                           (default and at most 1 MiB; 0: none)\n"
-		"  -q, --quiet              no connection log lines\n"
+		"  -q, --quiet              no connection log lines (VACCEL_LOG_LEVEL:\n"
+		"                           1 error, 2 warn, 3 info (the agent's\n"
+		"                           default), 4 debug)\n"
+		"  -V, --version            the version, and the protocol's\n"
 		"  -h, --help               this text\n\n"
 		"Each listener prints 'listening on URI' on stdout once ready.\n"
 		"SIGTERM or SIGINT: stop accepting, finish calls in flight (up to\n"
@@ -1336,10 +1339,11 @@ int parse_options(int argc, char **argv)
 		{"pin-quota", required_argument, nullptr, PIN_QUOTA},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
+		{"version", no_argument, nullptr, 'V'},
 		{nullptr, 0, nullptr, 0}};
 	int c;
 	uint64_t v = 0;
-	while ((c = getopt_long(argc, argv, "a:qh", longs, nullptr)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:qhV", longs, nullptr)) != -1) {
 		auto num = [&](uint64_t lo, uint64_t hi) {
 			if (parse_num(optarg, lo, hi, v))
 				return true;
@@ -1469,6 +1473,9 @@ int parse_options(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			printf("vaccel-agent %s (protocol %u)\n", VACCEL_VERSION, kVersion);
+			exit(0);
 		default:
 			usage(stderr);
 			return 2;
@@ -1596,7 +1603,18 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 	Fd sfd(signalfd(-1, &sigs, SFD_CLOEXEC));
 
-	for (size_t i = 0; i < vaccel_plugin_count(); ++i) {
+	// Loading the plugins bootstraps the runtime, which reads
+	// VACCEL_LOG_LEVEL; without it an agent logs at info level, what an
+	// operator expects of a daemon (connections, limits, plugins).
+	size_t nr_plugins = vaccel_plugin_count();
+	if (!getenv("VACCEL_LOG_LEVEL"))
+		vaccel_log_set_level(VACCEL_LOG_INFO);
+	say("vaccel-agent %s, protocol %u", VACCEL_VERSION, kVersion);
+	if (!nr_plugins)
+		vaccel_warn("[agent] no plugin is loaded (VACCEL_PLUGINS=%s): "
+			    "every operation will fail with ENOTSUP",
+			    getenv("VACCEL_PLUGINS") ? getenv("VACCEL_PLUGINS") : "");
+	for (size_t i = 0; i < nr_plugins; ++i) {
 		const char *name;
 		vaccel_plugin_info(i, &name, nullptr, nullptr);
 		say("plugin %s", name);

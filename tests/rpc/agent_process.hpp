@@ -23,8 +23,10 @@ namespace vtest {
 
 class Agent {
 public:
-	// @p plugins: VACCEL_PLUGINS of the agent; @p args: its options.
-	Agent(const std::string &plugins, std::vector<std::string> args)
+	// @p plugins: VACCEL_PLUGINS of the agent; @p args: its options;
+	// @p env: more of its environment ("NAME=value"; "-NAME" removes NAME).
+	Agent(const std::string &plugins, std::vector<std::string> args,
+	      const std::vector<std::string> &env = {})
 	{
 		char tmpl[] = "/tmp/vaccel-agent-test.XXXXXX";
 		dir_ = mkdtemp(tmpl);
@@ -50,11 +52,20 @@ public:
 			argv.push_back(s.data());
 		argv.push_back(nullptr);
 		std::vector<std::string> env_s{"VACCEL_PLUGINS=" + plugins,
-					       "VACCEL_LOG_LEVEL=2"};
+					       "VACCEL_LOG_LEVEL=3"};
 		for (char **e = environ; *e; ++e)
 			if (strncmp(*e, "ASAN_", 5) == 0 || strncmp(*e, "UBSAN_", 6) == 0 ||
 			    strncmp(*e, "LSAN_", 5) == 0 || strncmp(*e, "PATH=", 5) == 0)
 				env_s.push_back(*e);
+		for (auto &e : env) {
+			std::string name = e[0] == '-' ? e.substr(1) + "="
+						       : e.substr(0, e.find('=') + 1);
+			std::erase_if(env_s, [&](const std::string &x) {
+				return x.rfind(name, 0) == 0;
+			});
+			if (e[0] != '-')
+				env_s.push_back(e);
+		}
 		std::vector<char *> envp;
 		for (auto &s : env_s)
 			envp.push_back(s.data());

@@ -926,3 +926,35 @@ TEST_F(Remote, AgentRefusesBadOptions)
 	EXPECT_EQ(remote.stop(), 1);
 	EXPECT_NE(remote.log().find("non-loopback"), std::string::npos);
 }
+
+// What an operator sees: the version, the log at the level asked for (info
+// when none is), a loud warning when no plugin serves.
+TEST_F(Remote, AgentVersionLogLevelAndNoPluginWarning)
+{
+	std::string cmd = std::string(VACCEL_TEST_BIN_DIR) + "/vaccel-agent --version";
+	FILE *p = popen(cmd.c_str(), "r");
+	ASSERT_NE(p, nullptr);
+	char line[256] = {};
+	ASSERT_NE(fgets(line, sizeof line, p), nullptr);
+	EXPECT_EQ(pclose(p), 0);
+	EXPECT_EQ(std::string(line), std::string("vaccel-agent ") + VACCEL_VERSION +
+					     " (protocol " + std::to_string(kVersion) + ")\n");
+	{
+		Agent quiet(kHostPlugins, {"-a", "@unix"}, {"VACCEL_LOG_LEVEL=1"});
+		ASSERT_EQ(quiet.nr_addrs(), 1u);
+		EXPECT_EQ(quiet.stop(), 0);
+		EXPECT_EQ(quiet.log(), "");
+	}
+	{
+		Agent dflt(kHostPlugins, {"-a", "@unix"}, {"-VACCEL_LOG_LEVEL"});
+		EXPECT_EQ(dflt.stop(), 0);
+		EXPECT_NE(dflt.log().find("<INFO> [agent] plugin exec"), std::string::npos)
+			<< dflt.log();
+	}
+	{
+		Agent none("", {"-a", "@unix"});
+		EXPECT_EQ(none.stop(), 0);
+		EXPECT_NE(none.log().find("<WARN> [agent] no plugin is loaded"),
+			  std::string::npos) << none.log();
+	}
+}
