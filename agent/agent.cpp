@@ -7,6 +7,7 @@
 #include <vaccel.h>
 
 #include "limits.hpp"
+#include "messages.hpp"
 #include "rpc/net.hpp"
 #include "rpc/sha256.hpp"
 #include "rpc/wire.hpp"
@@ -373,6 +374,10 @@ private:
 	std::string peer_key_; // whom limits and the cache count it for
 	bool unix_peer_;
 	std::atomic<bool> hello_{false};
+	uint16_t version_ = kVersion; // agreed in HELLO
+	// The request being handled, for the paths an error may mention.
+	const uint8_t *request_ = nullptr;
+	size_t request_len_ = 0;
 	std::atomic<bool> busy_{false}; // a request is being read or served
 	const long long opened_ns_;
 	std::atomic<long long> last_request_ns_;
@@ -406,7 +411,20 @@ int Connection::reply(const Header &req, int status, std::vector<iovec> &iov,
 		iov.resize(1);
 		fd = -1;
 	}
+	// From version 4 a failed call's reply says why, in the words the
+	// runtime, the plugin or the agent logged, made safe for the guest.
+	Writer why;
+	if (status != VACCEL_OK && len == 0 && hello_ && version_ >= 4) {
+		std::string msg = vaccel::agent::guest_safe_message(
+			vaccel_error_message(), request_, request_len_);
+		if (!msg.empty()) {
+			encode_error_message(why, msg);
+			iov.push_back({why.buf().data(), why.size()});
+			len = why.size();
+		}
+	}
 	Header h;
+	h.version = hello_ ? version_ : kVersion;
 	h.type = req.type;
 	h.id = req.id;
 	h.status = status;
@@ -435,7 +453,9 @@ void Connection::serve()
 		busy_.store(true);
 		last_request_ns_.store(monotonic_ns());
 		Header h = decode_header(hb);
-		if (h.magic != kMagic || h.version != kVersion) {
+		if (h.magic != kMagic ||
+		    (hello_ ? h.version != version_
+			    : h.version < kMinVersion || h.version > kVersion)) {
 			why = "dropped: bad magic or version";
 			break;
 		}
@@ -481,6 +501,10 @@ void Connection::serve()
 				why = "dropped: frame shorter than its mailbox message";
 				break;
 			}
+			// The error lines of this request alone go to its guest.
+			vaccel_error_clear();
+			request_ = body.data();
+			request_len_ = body.size();
 			ok = handle(h, body);
 		} catch (const std::bad_alloc &) {
 			// No reply was sent (they are written whole, last): this
@@ -552,17 +576,21 @@ bool Connection::on_hello(const Header &h, Reader &r)
 	uint32_t lo = 0, hi = 0;
 	if (!r.get(lo) || !r.get(hi) || r.left())
 		return false;
-	if (lo > kVersion || hi < kVersion) {
+	uint32_t v = std::min<uint32_t>(hi, kVersion);
+	if (lo > v || v < kMinVersion) {
 		vaccel_error("[agent] connection %" PRIu64 ": client speaks "
-			     "versions %u..%u, agent %u", id_, lo, hi, kVersion);
+			     "versions %u..%u, agent %u..%u", id_, lo, hi,
+			     kMinVersion, kVersion);
 		reply(h, VACCEL_EBACKEND);
 		return false;
 	}
+	version_ = (uint16_t)v;
 	hello_.store(true);
 	struct {
-		uint32_t version = kVersion, reserved = 0;
+		uint32_t version = 0, reserved = 0;
 		uint64_t max_message = opt.max_message;
 	} out;
+	out.version = v;
 	return reply_value(h, out) == 0;
 }
 

@@ -85,7 +85,8 @@
 namespace vaccel {
 
 /**
- * A failed vAccel call. what() is "<call>: <strerror(code)> (<code>)".
+ * A failed vAccel call. what() is "<call>: <strerror(code)> (<code>)",
+ * then ": <message>" when the call said why (message()).
  * Derives from std::runtime_error, so `catch (const std::exception &)`
  * catches it too.
  */
@@ -96,8 +97,9 @@ public:
 	 * @param what the call that failed, e.g. "vaccel_sgemm" (copied).
 	 * @throws std::bad_alloc if the message cannot be built.
 	 */
-	Error(int code, const std::string &what)
-		: std::runtime_error(describe(code, what)), code_(code)
+	Error(int code, const std::string &what, const std::string &message = {})
+		: std::runtime_error(describe(code, what, message)), code_(code),
+		  message_(message)
 	{
 	}
 
@@ -107,29 +109,47 @@ public:
 		return code_;
 	}
 
-private:
-	static std::string describe(int code, const std::string &what)
+	/**
+	 * Why the call failed, as the runtime, the plugin or (behind the rpc
+	 * plugin) the agent said it: the error lines logged by the failing
+	 * thread (vaccel_error_message()); "" if none. Never throws.
+	 */
+	const std::string &message() const noexcept
 	{
-		return what + ": " + std::generic_category().message(code) +
-		       " (" + std::to_string(code) + ")";
+		return message_;
+	}
+
+private:
+	static std::string describe(int code, const std::string &what,
+				    const std::string &message)
+	{
+		std::string s = what + ": " + std::generic_category().message(code) +
+				" (" + std::to_string(code) + ")";
+		if (!message.empty())
+			s += ": " + message;
+		return s;
 	}
 
 	int code_;
+	std::string message_;
 };
 
 namespace detail {
 
 /* Kept out of line and cold, so that check() inlines to a compare and a
  * branch on the call path. */
-[[noreturn]] VACCEL_HPP_COLD_ inline void raise(int code, const char *what)
-{
-	throw Error(code, what ? what : "vaccel");
-}
-
+/* The thread's error lines since the last Error go with this one. */
 [[noreturn]] VACCEL_HPP_COLD_ inline void raise(int code,
 						const std::string &what)
 {
-	throw Error(code, what);
+	std::string message = vaccel_error_message();
+	vaccel_error_clear();
+	throw Error(code, what, message);
+}
+
+[[noreturn]] VACCEL_HPP_COLD_ inline void raise(int code, const char *what)
+{
+	raise(code, std::string(what ? what : "vaccel"));
 }
 
 } // namespace detail

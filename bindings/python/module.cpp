@@ -56,28 +56,32 @@ class Error(RuntimeError):
     """A vAccel call failed.
 
     ``code`` is the C API's return code, an errno value (``errno.ENOENT``,
-    ``errno.ENOTSUP`` ...); ``str(error)`` names the failing call and the
-    code, e.g. ``"vaccel_exec: No such file or directory (2)"``.
+    ``errno.ENOTSUP`` ...); ``message`` is why it failed, as the runtime,
+    the plugin or (through the rpc plugin) the host's agent said it, or
+    ``""``; ``str(error)`` names the failing call, the code and the
+    message, e.g. ``"vaccel_exec: Operation not permitted (1): [agent]
+    ... exec refused: ..."``.
     """
 
-    def __init__(self, code, message=None):
+    def __init__(self, code, text=None, message=""):
         import os
         code = int(code)
-        super().__init__(os.strerror(code) if message is None else message)
+        super().__init__(os.strerror(code) if text is None else text)
         self.code = code
+        self.message = message
 )PY";
 
 // Set vaccel.Error(code, message) as the Python exception.
 void set_error(const vaccel::Error &e)
 {
 	py::object err = py::reinterpret_borrow<py::object>(g_error);
-	py::object inst = err(e.code(), e.what());
+	py::object inst = err(e.code(), e.what(), e.message());
 	PyErr_SetObject(g_error, inst.ptr());
 }
 
 [[noreturn]] void raise_error(int code, const std::string &what)
 {
-	throw vaccel::Error(code, what);
+	vaccel::detail::raise(code, what); // with the thread's error lines
 }
 
 void check(int ret, const char *what)
@@ -1049,7 +1053,9 @@ PyObject *session_noop(PyObject *self, PyObject *)
 	ret = vaccel_noop(s->get());
 	Py_END_ALLOW_THREADS
 	if (ret != VACCEL_OK) {
-		set_error(vaccel::Error(ret, "vaccel_noop"));
+		std::string why = vaccel_error_message();
+		vaccel_error_clear();
+		set_error(vaccel::Error(ret, "vaccel_noop", why));
 		return nullptr;
 	}
 	Py_RETURN_NONE;

@@ -52,6 +52,18 @@ int vaccel_log_set_level(vaccel_log_level_t level);
 #define vaccel_trace(...) VACCEL_LOG_AT_(VACCEL_LOG_DEBUG, __VA_ARGS__)
 #define vaccel_fatal(...) VACCEL_LOG_AT_(VACCEL_LOG_ERROR, __VA_ARGS__)
 
+/**
+ * Why this thread's calls failed: the error lines it logged (the runtime's,
+ * the plugins', and behind the rpc plugin the agent's) since the last
+ * vaccel_error_clear(), joined by "; ", without timestamps; the latest
+ * 1 KiB of them. "" if none. Thread-local: the string is valid until this
+ * thread logs or clears again. Never NULL. (An extension of this
+ * implementation; the C++ API's vaccel::Error carries it as message().)
+ */
+const char *vaccel_error_message(void);
+/** Forget this thread's error lines (before a call to be explained). */
+void vaccel_error_clear(void);
+
 /** Open the log destination from the current configuration. */
 int vaccel_log_init(void);
 /** Close a log file opened by vaccel_log_init(). */

@@ -64,6 +64,9 @@ struct Remote {
 	Stream stream;
 	int64_t sid = 0; // the agent's session id
 	uint64_t next_id = 1;
+	// The protocol version agreed in HELLO, which HELLO itself is sent
+	// in the oldest one offered, so that an agent of either accepts it.
+	uint16_t version = kMinVersion;
 	std::unordered_map<int64_t, int64_t> resources; // local id -> agent id
 	SharedMap arena; // if the agent gave one
 	bool arena_asked = false;
@@ -147,6 +150,7 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply,
 		return VACCEL_ENOSPC;
 	}
 	Header h;
+	h.version = r.version;
 	h.type = (uint16_t)type;
 	h.id = r.next_id++;
 	h.body_len = (uint32_t)len;
@@ -169,6 +173,28 @@ int exchange(Remote &r, Msg type, std::vector<iovec> &iov, OnReply &&on_reply,
 		vaccel_error("[rpc] malformed reply from the agent");
 		r.stream.close();
 		return VACCEL_EBACKEND;
+	}
+	if (rh.status != VACCEL_OK && rh.body_len) {
+		// Why the agent's side failed (version 4): logged here, so that
+		// it is this thread's error text (vaccel_error_message(),
+		// vaccel::Error::message()) as a local failure's would be.
+		std::vector<uint8_t> body;
+		std::string why;
+		if (rh.body_len > 8 + padded(kMaxErrorMessage) || r.version < 4) {
+			vaccel_error("[rpc] malformed reply from the agent");
+			r.stream.close();
+			return VACCEL_EBACKEND;
+		}
+		body.resize(rh.body_len);
+		if (r.stream.read_exact(body.data(), body.size()) ||
+		    !decode_error_message(body.data(), body.size(), why) ||
+		    !r.stream.at_message_end()) {
+			vaccel_error("[rpc] malformed reply from the agent");
+			r.stream.close();
+			return VACCEL_EBACKEND;
+		}
+		vaccel_error("[rpc] the agent: %s", why.c_str());
+		return rh.status;
 	}
 	if (rh.body_len) {
 		try {
@@ -289,8 +315,9 @@ int connect_remote(Remote &r, vaccel_session *sess)
 	}
 	r.stream = Stream(std::move(fd), state.cfg.timeout_ms, state.cfg.spin_us,
 			  state.cfg.spin_max_us);
+	r.version = kMinVersion;
 	Writer w;
-	w.put<uint32_t>(kVersion).put<uint32_t>(kVersion);
+	w.put<uint32_t>(kMinVersion).put<uint32_t>(kVersion);
 	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
 	struct {
 		uint32_t version, reserved;
@@ -301,11 +328,13 @@ int connect_remote(Remote &r, vaccel_session *sess)
 			return VACCEL_EBACKEND;
 		return s.read_exact(&hello, 16);
 	});
-	if (ret) {
-		vaccel_error("[rpc] agent refused the protocol version: %d", ret);
+	if (ret || hello.version < kMinVersion || hello.version > kVersion) {
+		vaccel_error("[rpc] agent refused the protocol versions %u..%u: %d",
+			     kMinVersion, kVersion, ret ? ret : VACCEL_EBACKEND);
 		r.stream.close();
-		return ret;
+		return ret ? ret : VACCEL_EBACKEND;
 	}
+	r.version = (uint16_t)hello.version;
 	if (state.cfg.addr.kind == Address::kUnix && state.cfg.mailbox_bytes)
 		if ((ret = ask_mailbox(r)))
 			return ret;

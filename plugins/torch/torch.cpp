@@ -62,10 +62,24 @@ template <class F> int guarded(const char *op, F &&f) noexcept
 	} catch (const std::bad_alloc &) {
 		vaccel_error("[torch] %s: out of memory", op);
 		return VACCEL_ENOMEM;
+	} catch (const c10::OutOfMemoryError &e) {
+		vaccel_error("[torch] %s: %s", op, one_line(e.msg()).c_str());
+		return VACCEL_ENOMEM;
+	} catch (const c10::NotImplementedError &e) {
+		vaccel_error("[torch] %s: %s", op, one_line(e.msg()).c_str());
+		return VACCEL_ENOTSUP;
 	} catch (const c10::Error &e) {
+		// What libtorch refuses is nearly always what it was given (a
+		// shape or dtype the model cannot take, a file that is not a
+		// model): the caller's to fix, and the message says how.
 		vaccel_error("[torch] %s: %s", op,
 			     one_line(e.msg()).c_str());
-		return VACCEL_EBACKEND;
+		return VACCEL_EINVAL;
+	} catch (const std::runtime_error &e) {
+		// The TorchScript interpreter rethrows the model's errors so
+		// ("RuntimeError: ... input size ...").
+		vaccel_error("[torch] %s: %s", op, one_line(e.what()).c_str());
+		return VACCEL_EINVAL;
 	} catch (const std::exception &e) {
 		vaccel_error("[torch] %s: %s", op, one_line(e.what()).c_str());
 		return VACCEL_EBACKEND;

@@ -17,6 +17,43 @@ namespace {
 std::mutex log_lock;
 FILE *log_file = nullptr; // nullptr: stderr
 
+// This thread's error lines since the last clear, the latest kErrorText
+// bytes of them: what a failed call said, for vaccel::Error and for the
+// agent to send to the guest whose call it was.
+constexpr size_t kErrorText = 1024;
+thread_local char error_text[kErrorText];
+thread_local size_t error_len;
+
+void remember_error(const char *msg, size_t n)
+{
+	const char sep[] = "; ";
+	size_t need = n + (error_len ? sizeof sep - 1 : 0);
+	if (n >= kErrorText) { // alone too long: its start
+		memcpy(error_text, msg, kErrorText - 1);
+		error_len = kErrorText - 1;
+	} else {
+		// Drop the oldest whole lines until the new one fits.
+		while (error_len && error_len + need >= kErrorText) {
+			size_t cut = error_len;
+			for (size_t i = 0; i + 1 < error_len; ++i)
+				if (error_text[i] == ';' && error_text[i + 1] == ' ') {
+					cut = i + 2;
+					break;
+				}
+			memmove(error_text, error_text + cut, error_len - cut + 1);
+			error_len -= cut;
+			need = n + (error_len ? sizeof sep - 1 : 0);
+		}
+		if (error_len) {
+			memcpy(error_text + error_len, sep, 2);
+			error_len += 2;
+		}
+		memcpy(error_text + error_len, msg, n);
+		error_len += n;
+	}
+	error_text[error_len] = '\0';
+}
+
 const char *level_tag(vaccel_log_level_t level)
 {
 	switch (level) {
@@ -56,11 +93,24 @@ extern "C" void vaccel_log_print(vaccel_log_level_t level, const char *fmt, ...)
 	if (m < 0)
 		return;
 	size_t len = std::strlen(line);
+	if (level == VACCEL_LOG_ERROR)
+		remember_error(line + n, len - (size_t)n);
 	line[len++] = '\n';
 	std::lock_guard lk(log_lock);
 	FILE *out = log_file ? log_file : stderr;
 	fwrite(line, 1, len, out);
 	fflush(out);
+}
+
+extern "C" const char *vaccel_error_message(void)
+{
+	return error_text;
+}
+
+extern "C" void vaccel_error_clear(void)
+{
+	error_len = 0;
+	error_text[0] = '\0';
 }
 
 extern "C" int vaccel_log_set_level(vaccel_log_level_t level)

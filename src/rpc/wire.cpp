@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "wire.hpp"
 
+#include <algorithm>
+
 #include "vaccel/arg.h"
 #include "vaccel/error.h"
 #include "vaccel/op.h"
@@ -237,6 +239,26 @@ int decode_model(const uint8_t *body, size_t len, ModelRequest &out)
 	if (!decode_tensors(r, nr_in, out.in))
 		return VACCEL_EINVAL;
 	return r.left() == 0 ? VACCEL_OK : VACCEL_EINVAL;
+}
+
+void encode_error_message(Writer &w, const std::string &message)
+{
+	size_t n = std::min<size_t>(message.size(), kMaxErrorMessage);
+	n = strnlen(message.data(), n);
+	w.put<uint32_t>((uint32_t)n).put<uint32_t>(0).bytes(message.data(), n).pad();
+}
+
+bool decode_error_message(const uint8_t *body, size_t len, std::string &out)
+{
+	Reader r(body, len);
+	uint32_t n = 0, zero = 0;
+	if (!r.get(n) || !r.get(zero) || zero || n > kMaxErrorMessage)
+		return false;
+	const uint8_t *p = r.take(n);
+	if (!p || memchr(p, 0, n) || len != 8 + padded(n))
+		return false;
+	out.assign((const char *)p, n);
+	return true;
 }
 
 } // namespace vaccel::rpc

@@ -17,7 +17,9 @@ static_assert(std::endian::native == std::endian::little,
 	      "the wire is little-endian; add byte swapping for this target");
 
 constexpr uint32_t kMagic = 0x4c434156; // "VACL"
-constexpr uint16_t kVersion = 3; // 2: ARENA and shared args; 3: MAILBOX
+// 2: ARENA and shared args; 3: MAILBOX; 4: error replies carry a message.
+constexpr uint16_t kVersion = 4;
+constexpr uint16_t kMinVersion = 3; // the oldest an agent still serves
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kAlign = 8; // payloads are padded so the agent can use them in place
 constexpr uint64_t kDefaultMaxMessage = 256ull << 20;
@@ -237,5 +239,12 @@ int decode_model(const uint8_t *body, size_t len, ModelRequest &out);
 // no shared output may overlap another shared arg.
 int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
 	      uint64_t arena_size, OpRequest &out);
+
+// An error reply's message (version 4): u32 length, u32 0, the bytes,
+// padded. At most kMaxErrorMessage bytes, never a NUL.
+constexpr uint32_t kMaxErrorMessage = 1024;
+void encode_error_message(Writer &w, const std::string &message);
+// False if @p body is not one; @p out is the message.
+bool decode_error_message(const uint8_t *body, size_t len, std::string &out);
 
 } // namespace vaccel::rpc

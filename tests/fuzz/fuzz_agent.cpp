@@ -82,7 +82,7 @@ void guest(int fd, const uint8_t *data, size_t size)
 {
 	timeval tv{5, 0}; // the agent answers or closes long before
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	uint32_t v[2] = {kVersion, kVersion};
+	uint32_t v[2] = {kMinVersion, kVersion};
 	int64_t value = 0, sid = 0, rid = 0;
 	bool ok = ask(fd, (uint16_t)Msg::hello, 1, (const uint8_t *)v, sizeof v,
 		      &value);

@@ -4,6 +4,7 @@
 // memory it keeps, and leaves every other guest served.
 #include "agent_process.hpp"
 #include "guest.hpp"
+#include "../../agent/messages.hpp"
 #include "raw_client.hpp"
 #include "rpc/sha256.hpp"
 
@@ -534,5 +535,100 @@ TEST_F(Hostile, AllocationFailuresInTheClientAreErrorsOfTheirCall)
 	EXPECT_EQ(exec(&s, testlib, "mytestfunc", 3, &out), VACCEL_OK);
 	EXPECT_EQ(out, 6);
 	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// Why a call failed reaches the guest: the agent's message, logged by the
+// rpc plugin as this thread's error text, without host paths the guest did
+// not send itself.
+TEST_F(Hostile, TheAgentsReasonReachesTheGuest)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR,
+				   "--allow-guest-libs"});
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	vaccel_error_clear();
+	EXPECT_EQ(exec(&s, "/etc/passwd", "f"), VACCEL_EPERM);
+	EXPECT_STREQ(vaccel_error_message(),
+		     "[rpc] the agent: [agent] exec refused: not an absolute path "
+		     "to a file under an --exec-dir");
+	vaccel_error_clear();
+	EXPECT_EQ(exec(&s, testlib, "exit"), VACCEL_ENOENT);
+	EXPECT_NE(std::string(vaccel_error_message())
+			  .find("[exec] " + testlib + ": exit is not defined in the "
+				"library itself"),
+		  std::string::npos) << vaccel_error_message() << "|";
+	// A guest library that is no library: the exec plugin names the file
+	// it staged on the host, which the guest never sent.
+	const char junk[] = "not an ELF file at all";
+	vaccel_resource res{};
+	ASSERT_EQ(vaccel_resource_init_from_buf(&res, junk, sizeof junk,
+						VACCEL_RESOURCE_LIB, "libjunk.so", false),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&res, &s), VACCEL_OK);
+	int32_t in = 1, out = 0;
+	vaccel_arg r{&in, 4, VACCEL_ARG_INT32, 0, false}, w{&out, 4, VACCEL_ARG_INT32, 0, false};
+	vaccel_error_clear();
+	EXPECT_EQ(vaccel_exec_with_resource(&s, &res, "f", &r, 1, &w, 1), VACCEL_ENOENT);
+	std::string why = vaccel_error_message();
+	EXPECT_NE(why.find("[exec] cannot open <path>"), std::string::npos) << why;
+	EXPECT_EQ(why.find("/proc/"), std::string::npos) << why;
+	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+TEST(GuestSafeMessage, HostPathsTheGuestDidNotSendAreHidden)
+{
+	using vaccel::agent::guest_safe_message;
+	std::string req = "xx/opt/guest/model.pt\0yy";
+	auto safe = [&](const char *m) {
+		return guest_safe_message(m, (const uint8_t *)req.data(), req.size());
+	};
+	EXPECT_EQ(safe("[torch] cannot load /opt/guest/model.pt: bad zip"),
+		  "[torch] cannot load /opt/guest/model.pt: bad zip");
+	EXPECT_EQ(safe("[torch] cannot load /var/lib/vaccel/x/model.pt: no"),
+		  "[torch] cannot load <path>: no");
+	EXPECT_EQ(safe("at '/usr/lib/x.so', (/a/b) [/c] x=/d:/e; /f"),
+		  "at '<path>', (<path>) [<path>] x=<path>:<path>; <path>");
+	EXPECT_EQ(safe("[agent] connection 12: refused; 3/4 done, a/b and /"),
+		  "[agent] refused; 3/4 done, a/b and /");
+	std::string long_one(5000, 'x');
+	EXPECT_EQ(safe(long_one.c_str()).size(), kMaxErrorMessage);
+}
+
+// A client of protocol 3 is still served; its error replies have no body.
+TEST_F(Hostile, ProtocolThreeClientsGetNoMessageBodies)
+{
+	Agent agent(kHostPlugins, {"-a", "tcp://127.0.0.1:0"});
+	Raw r(agent.addr(0));
+	Header h;
+	h.version = 3;
+	h.type = (uint16_t)Msg::hello;
+	h.id = 1;
+	h.body_len = 8;
+	uint8_t hb[kHeaderSize];
+	encode_header(h, hb);
+	r.send(hb, sizeof hb);
+	uint32_t v[2] = {3, 3};
+	r.send(v, 8);
+	uint8_t reply[kHeaderSize + 16];
+	ASSERT_TRUE(r.recv_all(reply, sizeof reply));
+	uint32_t chosen;
+	memcpy(&chosen, reply + kHeaderSize, 4);
+	EXPECT_EQ(chosen, 3u);
+	EXPECT_EQ(decode_header(reply).version, 3);
+	h.type = (uint16_t)Msg::session_release;
+	h.id = 2;
+	int64_t bad = 12345;
+	encode_header(h, hb);
+	r.send(hb, sizeof hb);
+	r.send(&bad, 8);
+	ASSERT_TRUE(r.recv_all(reply, kHeaderSize));
+	Header got = decode_header(reply);
+	EXPECT_EQ(got.status, VACCEL_EINVAL);
+	EXPECT_EQ(got.body_len, 0u);
+	EXPECT_EQ(got.version, 3);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }

@@ -87,6 +87,7 @@ struct Caught {
 	bool thrown = false;
 	int code = 0;
 	std::string what;
+	std::string message;
 };
 
 // Run @p f and report the vaccel::Error it throws, if any.
@@ -99,6 +100,7 @@ template <class F> Caught caught(F &&f)
 		c.thrown = true;
 		c.code = e.code();
 		c.what = e.what();
+		c.message = e.message();
 	}
 	return c;
 }
@@ -160,7 +162,8 @@ TEST(CppError, CheckThrowsOnlyOnNonZero)
 	Caught c = caught([] { vaccel::check(VACCEL_ENOENT, "vaccel_resource_init"); });
 	EXPECT_TRUE(c.thrown);
 	EXPECT_EQ(c.code, VACCEL_ENOENT);
-	EXPECT_EQ(c.what, "vaccel_resource_init: No such file or directory (2)");
+	EXPECT_EQ(c.what.rfind("vaccel_resource_init: No such file or directory (2)", 0), 0u)
+		<< c.what;
 	// Catchable as a standard exception.
 	EXPECT_THROW(vaccel::check(VACCEL_EIO, "x"), std::runtime_error);
 }
@@ -263,9 +266,15 @@ TEST_F(CppSession, OperationWithoutAPluginThrowsENOTSUP)
 	vaccel::Session s;
 	Caught c = caught([&] { s.noop(); });
 	EXPECT_EQ(c.code, VACCEL_ENOTSUP);
+	// The code, then why, as the runtime logged it.
+	const std::string why = "VACCEL_OP_NOOP: no loaded plugin implements it "
+				"(VACCEL_PLUGINS)";
+	EXPECT_EQ(c.message, why);
 	EXPECT_EQ(c.what, "vaccel_noop: " +
 				  std::generic_category().message(ENOTSUP) + " (" +
-				  std::to_string(ENOTSUP) + ")");
+				  std::to_string(ENOTSUP) + "): " + why);
+	// Taken by the error: the next one says only its own.
+	EXPECT_STREQ(vaccel_error_message(), "");
 	float a = 1, b = 1, out = 0;
 	EXPECT_EQ(code_of([&] { s.sgemm(1, 1, 1, 1, &a, 1, &b, 1, 0, &out, 1); }),
 		  VACCEL_ENOTSUP);
@@ -382,7 +391,8 @@ TEST_F(CppSgemm, RuntimeRefusalCarriesItsCode)
 	// ldc shorter than a row of C.
 	Caught e = caught([&] { s.sgemm(2, 2, 2, 1, a, 2, b, 2, 0, c, 1); });
 	EXPECT_EQ(e.code, VACCEL_EINVAL);
-	EXPECT_EQ(e.what, "vaccel_sgemm: Invalid argument (22)");
+	EXPECT_EQ(e.what, "vaccel_sgemm: Invalid argument (22): " + e.message);
+	EXPECT_NE(e.message.find("leading dimension"), std::string::npos);
 }
 
 // ---- classify ------------------------------------------------------------------
@@ -789,7 +799,8 @@ TEST_F(CppResource, MissingPathThrowsENOENT)
 		vaccel::Resource r("/nonexistent/libnothing.so", VACCEL_RESOURCE_LIB);
 	});
 	EXPECT_EQ(c.code, VACCEL_ENOENT);
-	EXPECT_EQ(c.what, "vaccel_resource_init: No such file or directory (2)");
+	EXPECT_EQ(c.what.rfind("vaccel_resource_init: No such file or directory (2)", 0), 0u)
+		<< c.what;
 	EXPECT_EQ(code_of([] { vaccel::Resource r("", VACCEL_RESOURCE_LIB); }),
 		  VACCEL_EINVAL);
 }

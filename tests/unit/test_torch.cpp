@@ -249,13 +249,17 @@ TEST_F(Torch, RunErrors)
 			  VACCEL_EINVAL);
 	}
 	{
-		// A shape the model cannot take: torch's error, as a code.
+		// A shape the model cannot take: EINVAL, and torch's reason
+		// in the thread's error text.
 		Tensor t = tensor({1, 1, 4, 4}, VACCEL_TORCH_FLOAT, in,
 				  16 * sizeof(float));
 		vaccel_torch_tensor *inputs[] = {t.get()};
+		vaccel_error_clear();
 		EXPECT_EQ(vaccel_torch_model_run(&sess, &model, nullptr,
 						 inputs, 1, out, 1),
-			  VACCEL_EBACKEND);
+			  VACCEL_EINVAL);
+		EXPECT_NE(std::string(vaccel_error_message()).find("Kernel size"),
+			  std::string::npos) << vaccel_error_message();
 	}
 	{
 		// Two outputs asked of a model that gives one: none given.

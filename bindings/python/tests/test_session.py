@@ -38,7 +38,8 @@ def test_released_session_refuses_operations(mode):
     with pytest.raises(vaccel.Error) as e:
         s.noop()
     assert e.value.code == errno.EINVAL
-    assert str(e.value) == "vaccel_noop: Invalid argument (22)"
+    assert e.value.message == "VACCEL_OP_NOOP: invalid session"
+    assert str(e.value) == "vaccel_noop: Invalid argument (22): VACCEL_OP_NOOP: invalid session"
 
 
 def test_error_is_a_runtime_error_with_a_code():
@@ -156,10 +157,13 @@ def test_no_plugin_gives_enotsup():
             "try:\n"
             "    s.noop()\n"
             "except vaccel.Error as e:\n"
-            "    print(e.code, e)\n")
+            "    print(e.code, e)\n"
+            "    print(e.message)\n")
     r = _run(code, env)
     assert r.returncode == 0, r.stderr
-    assert r.stdout == f"{errno.ENOTSUP} vaccel_noop: {os.strerror(errno.ENOTSUP)} ({errno.ENOTSUP})\n"
+    why = "VACCEL_OP_NOOP: no loaded plugin implements it (VACCEL_PLUGINS)"
+    assert r.stdout == (f"{errno.ENOTSUP} vaccel_noop: {os.strerror(errno.ENOTSUP)} "
+                        f"({errno.ENOTSUP}): {why}\n{why}\n")
 
 
 def test_bootstrap_switches_plugins():
