@@ -243,6 +243,16 @@ size_t vaccel_plugin_count(void);
  *  order). The strings live as long as the plugin. */
 int vaccel_plugin_info(size_t idx, const char **name, const char **version,
 		       uint32_t *type);
+/** How many plugins the runtime was asked to load (VACCEL_PLUGINS,
+ *  vaccel_plugin_load()) since it was last bootstrapped, loaded or not. */
+size_t vaccel_plugin_attempt_count(void);
+/** The @p idx-th of them, in order, copied into the caller's buffers (cut to
+ *  fit, NUL-terminated; a NULL buffer is skipped): @p spec as it was given,
+ *  @p code VACCEL_OK if it loaded, else why it was skipped (VACCEL_ENODEV:
+ *  no device), @p why what was logged while it failed ("" if it loaded).
+ *  VACCEL_ENOENT past the last. */
+int vaccel_plugin_attempt(size_t idx, char *spec, size_t spec_len, int *code,
+			  char *why, size_t why_len);
 /** Name of the plugin that serves @p op for a session with @p hint; NULL if
  *  none. */
 const char *vaccel_plugin_for_op(vaccel_op_type_t op, uint32_t hint);

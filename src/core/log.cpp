@@ -102,6 +102,15 @@ extern "C" void vaccel_log_print(vaccel_log_level_t level, const char *fmt, ...)
 	fflush(out);
 }
 
+namespace vaccel::core {
+void restore_error_text(const char *text) noexcept
+{
+	vaccel_error_clear();
+	if (text && *text)
+		remember_error(text, strlen(text));
+}
+} // namespace vaccel::core
+
 extern "C" const char *vaccel_error_message(void)
 {
 	return error_text;

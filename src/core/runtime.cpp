@@ -300,7 +300,50 @@ const char *Runtime::rundir() noexcept
 	return rundir_.c_str();
 }
 
+// Each attempt is recorded with what it logged at error level, for
+// `vaccel info`; the caller's own error text is left as it was.
 int Runtime::load_plugin(const char *spec) noexcept
+{
+	std::string before;
+	try {
+		before = vaccel_error_message();
+	} catch (...) {
+	}
+	vaccel_error_clear();
+	int ret = load_one(spec);
+	try {
+		Attempt a;
+		a.spec = spec ? spec : "";
+		a.code = ret;
+		a.why = ret == VACCEL_ENODEV ? "no device" : vaccel_error_message();
+		std::unique_lock lk(plugins_lock_);
+		attempts_.push_back(std::move(a));
+	} catch (...) {
+	}
+	restore_error_text(before.c_str());
+	return ret;
+}
+
+size_t Runtime::attempt_count() noexcept
+{
+	std::shared_lock lk(plugins_lock_);
+	return attempts_.size();
+}
+
+bool Runtime::attempt_at(size_t idx, Attempt &out) noexcept
+{
+	std::shared_lock lk(plugins_lock_);
+	if (idx >= attempts_.size())
+		return false;
+	try {
+		out = attempts_[idx];
+	} catch (...) {
+		return false;
+	}
+	return true;
+}
+
+int Runtime::load_one(const char *spec) noexcept
 {
 	if (!spec || !*spec) {
 		vaccel_error("plugin: empty name");
@@ -430,6 +473,7 @@ void Runtime::unload_plugins(bool at_exit) noexcept
 	{
 		std::unique_lock lk(plugins_lock_);
 		old.swap(plugins_);
+		attempts_.clear();
 	}
 	// Finalise in reverse order of loading.
 	for (auto it = old.rbegin(); it != old.rend(); ++it) {
@@ -636,6 +680,33 @@ extern "C" int vaccel_plugin_info(size_t idx, const char **name,
 		*version = p->desc->version ? p->desc->version : "";
 	if (type)
 		*type = p->desc->type;
+	return VACCEL_OK;
+}
+
+extern "C" size_t vaccel_plugin_attempt_count(void)
+{
+	Runtime &rt = Runtime::get();
+	rt.ensure();
+	return rt.attempt_count();
+}
+
+extern "C" int vaccel_plugin_attempt(size_t idx, char *spec, size_t spec_len,
+				     int *code, char *why, size_t why_len)
+{
+	Runtime::Attempt a;
+	if (!Runtime::get().attempt_at(idx, a))
+		return VACCEL_ENOENT;
+	auto put = [](char *dst, size_t len, const std::string &src) {
+		if (dst && len) {
+			size_t n = std::min(len - 1, src.size());
+			memcpy(dst, src.data(), n);
+			dst[n] = '\0';
+		}
+	};
+	put(spec, spec_len, a.spec);
+	put(why, why_len, a.why);
+	if (code)
+		*code = a.code;
 	return VACCEL_OK;
 }
 

@@ -45,6 +45,9 @@ struct ResourceImpl {
 	std::vector<vaccel_session *> sessions;
 };
 
+// Put back a thread's error text (log.cpp) that internal work cleared.
+void restore_error_text(const char *text) noexcept;
+
 class Runtime {
 public:
 	static Runtime &get() noexcept;
@@ -71,6 +74,14 @@ public:
 	// Plugins.
 	int load_plugin(const char *spec) noexcept;
 	int load_plugin_list(const char *list) noexcept;
+	// What became of each plugin asked for since the last bootstrap.
+	struct Attempt {
+		std::string spec;
+		int code = 0;	 // 0: loaded
+		std::string why; // what was logged while it failed
+	};
+	size_t attempt_count() noexcept;
+	bool attempt_at(size_t idx, Attempt &out) noexcept;
 	size_t plugin_count() noexcept;
 	const Plugin *plugin_at(size_t idx) noexcept;
 	// The plugin serving op for hint, and why it was chosen; nullptr if none.
@@ -112,8 +123,11 @@ private:
 	std::mutex boot_lock_;
 	struct vaccel_config config_{};
 
+	int load_one(const char *spec) noexcept;
+
 	std::shared_mutex plugins_lock_;
 	std::vector<std::unique_ptr<Plugin>> plugins_;
+	std::vector<Attempt> attempts_;
 
 	std::mutex objects_lock_;
 	std::unordered_map<vaccel_id_t, vaccel_session *> sessions_;

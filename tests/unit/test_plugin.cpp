@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
+#include <string>
 #include <fstream>
 #include <unistd.h>
 
@@ -46,6 +48,53 @@ TEST_F(Plugin, BrokenPluginsAreSkippedAndTheRestServe)
 	EXPECT_EQ(vaccel_plugin_load(""), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_plugin_load(nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_plugin_count(), 1u);
+}
+
+// Every plugin asked for is recorded with what became of it, for
+// `vaccel info`: loaded, skipped for want of a device, or failed and why;
+// the caller's own error text is left alone.
+TEST_F(Plugin, EveryAttemptIsRecordedWithItsReason)
+{
+	vaccel_error_clear();
+	ASSERT_EQ(boot({"test-no_entry", "test-no_device", "test-init_fails",
+			"test-cpu_sgemm"}),
+		  VACCEL_OK);
+	EXPECT_STREQ(vaccel_error_message(), "");
+	ASSERT_EQ(vaccel_plugin_attempt_count(), 4u);
+	struct Want {
+		const char *spec_end;
+		int code;
+		const char *why;
+	} want[] = {{"libvaccel-test-no_entry.so", VACCEL_ELIBBAD, "not a vAccel plugin"},
+		    {"libvaccel-test-no_device.so", VACCEL_ENODEV, "no device"},
+		    {"libvaccel-test-init_fails.so", VACCEL_EIO, "init failed"},
+		    {"libvaccel-test-cpu_sgemm.so", VACCEL_OK, ""}};
+	for (size_t i = 0; i < 4; ++i) {
+		char spec[512], why[1024];
+		int code = -1;
+		ASSERT_EQ(vaccel_plugin_attempt(i, spec, sizeof spec, &code, why,
+						sizeof why),
+			  VACCEL_OK);
+		std::string s = spec;
+		EXPECT_EQ(s.substr(s.size() - strlen(want[i].spec_end)), want[i].spec_end);
+		EXPECT_EQ(code, want[i].code) << spec;
+		if (*want[i].why)
+			EXPECT_NE(std::string(why).find(want[i].why), std::string::npos)
+				<< why;
+		else
+			EXPECT_STREQ(why, "");
+	}
+	// Cut to the caller's buffers; past the last, ENOENT.
+	char tiny[5];
+	ASSERT_EQ(vaccel_plugin_attempt(0, tiny, sizeof tiny, nullptr, nullptr, 0),
+		  VACCEL_OK);
+	EXPECT_STREQ(tiny, plugin("test-no_entry").substr(0, 4).c_str());
+	EXPECT_EQ(vaccel_plugin_attempt(4, nullptr, 0, nullptr, nullptr, 0),
+		  VACCEL_ENOENT);
+	// A new bootstrap starts a new record.
+	ASSERT_EQ(vaccel_cleanup(), VACCEL_OK);
+	ASSERT_EQ(boot({"noop"}), VACCEL_OK);
+	EXPECT_EQ(vaccel_plugin_attempt_count(), 1u);
 }
 
 TEST_F(Plugin, NoDeviceFallsBackToTheNextPlugin)
