@@ -36,12 +36,7 @@ for b in core blas models remote; do
 		{ echo "benchmark program vaccel-bench-$b failed" >&2; exit 1; }
 done
 
-echo "== install: a C program builds with pkg-config against the installed tree"
-rm -rf build/stage
-DESTDIR=$PWD/build/stage cmake --install build >/dev/null
-P=$PWD/build/stage/usr/local
-PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$PWD/build/stage \
-	cc examples/noop.c $(PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$PWD/build/stage pkg-config --cflags --libs vaccel) \
-	-o build/stage/noop
-LD_LIBRARY_PATH=$P/lib VACCEL_PLUGINS=$P/lib/libvaccel-noop.so build/stage/noop 10 >/dev/null
+echo "== install: into a temporary prefix, moved, then used (tools, pkg-config, CMake, static guests)"
+tests/install/run.sh build
+
 echo "all tests passed"
