@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 
 namespace vaccel::agent {
 
@@ -48,6 +49,11 @@ public:
 	Charge &operator=(const Charge &) = delete;
 	~Charge() { set(0); }
 	uint64_t bytes() const { return n_; }
+	void swap(Charge &o) noexcept
+	{
+		std::swap(b_, o.b_);
+		std::swap(n_, o.n_);
+	}
 	// Hold exactly @p n bytes; false (holding what it held) if the
 	// budget cannot give the difference.
 	bool set(uint64_t n)
