@@ -732,10 +732,10 @@ int tf_status_reply(Stream &s, size_t len, vaccel_tf_status *status)
 		return ret;
 	if (used != len)
 		return VACCEL_EBACKEND;
-	if (status) {
-		vaccel_tf_status_release(status);
-		vaccel_tf_status_init(status, (uint8_t)code, text.c_str());
-	}
+	// The status is an output, as upstream's: written, never read, so a
+	// caller's uninitialised one is not freed.
+	if (status && vaccel_tf_status_init(status, (uint8_t)code, text.c_str()))
+		return VACCEL_ENOMEM;
 	return VACCEL_OK;
 }
 

@@ -223,8 +223,9 @@ void vaccel_arg_array_clear(struct vaccel_arg_array *array)
 {
 	if (!array)
 		return;
-	// Args of a wrapped array belong to whoever wrapped them.
-	for (size_t i = 0; array->owned && i < array->count; ++i)
+	// Args of a wrapped array belong to whoever wrapped them; an array
+	// whose args are NULL holds none, whatever its count says.
+	for (size_t i = 0; array->owned && array->args && i < array->count; ++i)
 		if (array->args[i].owned) {
 			free(array->args[i].buf);
 			array->args[i] = vaccel_arg{};

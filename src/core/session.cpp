@@ -168,8 +168,11 @@ extern "C" int vaccel_session_resource_by_id(struct vaccel_session *sess,
 					    struct vaccel_resource **res,
 					    vaccel_id_t id)
 {
+	// The out-pointer and id first: the session may be garbage.
+	if (!res || id <= 0)
+		return VACCEL_EINVAL;
 	SessionImpl *impl = session_impl(sess);
-	if (!impl || !res || id <= 0)
+	if (!impl)
 		return VACCEL_EINVAL;
 	std::lock_guard lk(impl->lock);
 	for (vaccel_resource *r : impl->resources)
@@ -184,8 +187,10 @@ extern "C" int vaccel_session_resource_by_type(struct vaccel_session *sess,
 					      struct vaccel_resource **res,
 					      vaccel_resource_type_t type)
 {
+	if (!res || (unsigned)type >= VACCEL_RESOURCE_MAX)
+		return VACCEL_EINVAL;
 	SessionImpl *impl = session_impl(sess);
-	if (!impl || !res || (unsigned)type >= VACCEL_RESOURCE_MAX)
+	if (!impl)
 		return VACCEL_EINVAL;
 	std::lock_guard lk(impl->lock);
 	for (vaccel_resource *r : impl->resources)

@@ -152,8 +152,11 @@ std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
 		vaccel_torch_tensor_delete(o);
 	}
 
-	// tf and tflite: nodes, tensors and statuses cross too.
-	vaccel_tf_status st{};
+	// tf and tflite: nodes, tensors and statuses cross too. The status is
+	// an output: one never initialised is written, not freed (it was,
+	// remotely).
+	vaccel_tf_status st;
+	memset(&st, 0xA5, sizeof st);
 	rc(vaccel_tf_model_load(s, &model, &st));
 	put(&st.code, 1);
 	if (st.message)

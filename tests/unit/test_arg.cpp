@@ -536,6 +536,13 @@ TEST(ArgArray, InitNewReleaseDelete)
 	EXPECT_EQ(vaccel_arg_array_new(nullptr, 1), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_delete(nullptr), VACCEL_EINVAL);
 	vaccel_arg_array_clear(nullptr); // no crash
+	// An owned array whose args are NULL, whatever its count says, holds
+	// nothing to free (it crashed).
+	vaccel_arg_array empty{};
+	empty.count = 5;
+	empty.owned = true;
+	vaccel_arg_array_clear(&empty);
+	EXPECT_EQ(empty.count, 0u);
 }
 
 TEST(ArgArray, GrowsBeyondItsInitialCapacity)

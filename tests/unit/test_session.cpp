@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support.hpp"
 
+#include <cstring>
+
 #include <atomic>
 #include <thread>
 
@@ -43,6 +45,20 @@ TEST_F(Session, BadInput)
 	vaccel_session zero{};
 	EXPECT_EQ(vaccel_session_release(&zero), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_noop(&zero), VACCEL_EINVAL);
+
+	// Never initialised, garbage: a NULL out-pointer or a bad id or type
+	// is refused before the session is looked at (it crashed).
+	vaccel_session garbage;
+	memset(&garbage, 0xA5, sizeof garbage);
+	vaccel_resource *found = nullptr;
+	EXPECT_EQ(vaccel_session_resource_by_type(&garbage, nullptr,
+						  VACCEL_RESOURCE_LIB),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_session_resource_by_id(&garbage, nullptr, 1), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_session_resource_by_id(&garbage, &found, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_session_resource_by_type(&garbage, &found,
+						  VACCEL_RESOURCE_MAX),
+		  VACCEL_EINVAL);
 
 	// Double release.
 	vaccel_session twice{};
