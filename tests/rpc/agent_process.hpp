@@ -132,6 +132,15 @@ private:
 	int status_ = 0;
 };
 
+// Whether this build runs under AddressSanitizer, whose allocator keeps
+// freed memory in quarantine: the agent's resident size then says nothing
+// of what it gave back.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 // Resident memory of process @p pid in KiB, shared memory included.
 inline long rss_kib(pid_t pid)
 {

@@ -121,8 +121,10 @@ TEST_F(Hostile, ExecSpellingsOfOneFileCostNothing)
 		}
 	long after = rss_kib(agent.pid());
 	// 10,000 cache entries of the spellings took 78 MiB.
-	EXPECT_LT(after - before, 4096) << before << " KiB before, " << after
-					<< " after";
+	if (vtest::kRssMeaningful) {
+		EXPECT_LT(after - before, 4096) << before << " KiB before, " << after
+						<< " after";
+	}
 	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
@@ -141,7 +143,9 @@ TEST_F(Hostile, OutputsClaimedByAGuestCostNothingUntilWritten)
 		EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {},
 							{200ull << 20})),
 			  VACCEL_EINVAL);
-	EXPECT_LT(rss_kib(agent.pid()) - before, 8192);
+	if (vtest::kRssMeaningful) {
+		EXPECT_LT(rss_kib(agent.pid()) - before, 8192);
+	}
 	EXPECT_EQ(r.call(Msg::op, Raw::op_body(sid, VACCEL_OP_NOOP, {}, {})), 0);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
@@ -169,9 +173,14 @@ TEST_F(Hostile, OneMemoryBudgetForAllGuests)
 	EXPECT_EQ(r.call(Msg::op, body), VACCEL_EINVAL); // noop takes no args
 	// (given back once the connection has been idle for a second)
 	long grown = 0;
-	for (int i = 0; i < 150 && (grown = rss_kib(agent.pid()) - before) >= 8192; ++i)
-		std::this_thread::sleep_for(std::chrono::milliseconds(20));
-	EXPECT_LT(grown, 8192);
+	if (vtest::kRssMeaningful) {
+		for (int i = 0; i < 150 && (grown = rss_kib(agent.pid()) - before) >= 8192;
+		     ++i)
+			std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		EXPECT_LT(grown, 8192);
+	} else {
+		std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+	}
 	// 64 MiB of request, or of outputs, do not fit: refused, and the
 	// connection is still in step.
 	big.resize(64u << 20);
@@ -502,6 +511,14 @@ void operator delete(void *p, size_t) noexcept { free(p); }
 // in a call is an error of that call, and the application goes on.
 TEST_F(Hostile, AllocationFailuresInTheClientAreErrorsOfTheirCall)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	// libvaccel carries its own C++ runtime; with the sanitizers' build
+	// of it, this program's operator new is also the library's, and an
+	// exception thrown here cannot unwind through the library's frames.
+	// Without them libvaccel keeps its operator new to itself, and only
+	// the plugin's and this program's allocations fail, as meant.
+	GTEST_SKIP() << "the countdown reaches libvaccel's own allocations here";
+#endif
 	Agent agent(kHostPlugins, {"-a", "@unix", "--exec-dir", VACCEL_TEST_LIB_DIR});
 	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
 	const int m = 3, n = 4, k = 5;
