@@ -624,6 +624,9 @@ int Stream::writev_all(struct iovec *iov, int n, int fd)
 	// Sequentially consistent, as the reader's asleep mark and its
 	// re-check of seq: one of the two sides sees the other's store.
 	tx_->seq.store(++tx_seq_, std::memory_order_seq_cst);
+	// Stopped here long enough, this side can find the mark the reader
+	// set after reading and answering this message, waiting for the next
+	// one; the byte is sent all the same (next_message() copes with it).
 	if (tx_->asleep.load(std::memory_order_seq_cst) &&
 	    tx_->asleep.exchange(0, std::memory_order_seq_cst) == 1) {
 		uint8_t b = kWakeByte;
@@ -677,7 +680,15 @@ int Stream::next_message(bool idle_ok)
 		if (arrived)
 			waited(monotonic_ns() - start);
 	}
-	if (!arrived) {
+	// A wake-up byte says that the writer took the asleep mark, not that
+	// the message awaited is there: a writer stopped between its seq
+	// increment and its look at asleep (preempted, a descheduled vCPU)
+	// can find the mark set after that message was read and answered,
+	// while the next one is awaited, and take it. Its byte is read all
+	// the same, so that none is left in the socket, and the wait goes on
+	// under a new mark.
+	const bool slept = !arrived;
+	while (!arrived) {
 		rx_->asleep.store(1, std::memory_order_seq_cst);
 		if (rx_->seq.load(std::memory_order_seq_cst) != rx_seq_) {
 			// Came meanwhile. If the writer took the mark, its
@@ -689,8 +700,14 @@ int Stream::next_message(bool idle_ok)
 		} else if (int ret = read_wake_byte(deadline)) {
 			return ret;
 		}
-		waited(monotonic_ns() - start);
+		arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
+		// A peer that sends wake-up bytes and no message gets no
+		// more time than one that sends nothing.
+		if (!arrived && deadline && monotonic_ns() >= deadline)
+			return VACCEL_ETIMEDOUT;
 	}
+	if (slept)
+		waited(monotonic_ns() - start);
 	// The writer's fields, each read once and checked.
 	uint32_t seq = rx_->seq.load(std::memory_order_acquire);
 	uint32_t where = rx_->where.load(std::memory_order_relaxed);

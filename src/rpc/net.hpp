@@ -136,8 +136,10 @@ private:
 // the mailbox. A reader that stops spinning marks itself asleep and sleeps
 // in recv() for one wake-up byte, which the writer sends only if it takes
 // that mark (an atomic exchange on each side decides which of them saw it,
-// so every byte sent is a byte read). The peer's death and the timeouts are
-// seen in that recv() as without a mailbox.
+// so every byte sent is a byte read). A byte says only that the mark was
+// taken, not by whose message: a reader that finds no new message after
+// one marks itself again and sleeps on. The peer's death and the timeouts
+// are seen in that recv() as without a mailbox.
 class Stream {
 public:
 	Stream() = default;

@@ -7,6 +7,7 @@
 #include <vaccel.h>
 
 #include <gtest/gtest.h>
+#include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -620,6 +621,72 @@ TEST(Mailbox, RoundTripsLoseNoWakeUp)
 			agent.join();
 			EXPECT_EQ(ok, sizes.size()) << "guest spin " << gs << ", agent spin " << as;
 		}
+}
+
+// A writer stopped between its seq increment and its look at asleep: the
+// reader reads that message, answers, and sleeps for the next one before
+// the writer goes on, takes that mark and sends its byte. The byte is owed
+// (the writer took a mark), but it comes with no new message: the reader
+// reads it and sleeps on, the next message is read as any other, and no
+// byte is left over. In both directions, since both sides read alike.
+TEST(Mailbox, AWakeUpByteFromALateWriterIsNotTakenForTheNextMessage)
+{
+	for (int dir : {0, 1}) {
+		MailboxPair p(4096, 0, 0, 5000);
+		Stream &writer = dir ? p.agent : p.guest;
+		Stream &reader = dir ? p.guest : p.agent;
+		MailboxCtl &ctl = p.ctl[dir];
+		auto marked = [&] {
+			for (int i = 0; i < 2000 && ctl.asleep.load() != 1; ++i)
+				usleep(1000);
+			return ctl.asleep.load() == 1;
+		};
+		char one[] = "first", two[] = "second";
+		iovec iov{one, sizeof one};
+		// Written while the reader was not asleep: no byte.
+		ASSERT_EQ(writer.writev_all(&iov, 1), 0);
+		std::atomic<int> got_second{1};
+		char got[sizeof one + sizeof two] = {};
+		std::thread r([&] {
+			if (reader.read_exact(got, sizeof one, true) == 0)
+				got_second = reader.read_exact(got + sizeof one, sizeof two, true);
+		});
+		// The reader waits for the second message, asleep: then the
+		// writer of the first one looks at asleep.
+		ASSERT_TRUE(marked()) << "direction " << dir;
+		ASSERT_EQ(ctl.asleep.exchange(0), 1u);
+		uint8_t wake = kWakeByte;
+		ASSERT_EQ(write(writer.fd(), &wake, 1), 1);
+		// The reader takes the byte and marks itself asleep again.
+		EXPECT_TRUE(marked()) << "direction " << dir;
+		EXPECT_EQ(MailboxPair::pending(reader), 0u);
+		iov = {two, sizeof two};
+		ASSERT_EQ(writer.writev_all(&iov, 1), 0);
+		r.join();
+		EXPECT_EQ(got_second.load(), 0) << "direction " << dir;
+		EXPECT_STREQ(got, one);
+		EXPECT_STREQ(got + sizeof one, two);
+		EXPECT_TRUE(reader.at_message_end());
+		EXPECT_EQ(MailboxPair::pending(reader), 0u);
+	}
+}
+
+// Wake-up bytes without a message do not keep a reader past its deadline.
+TEST(Mailbox, WakeUpBytesWithoutAMessageTimeOut)
+{
+	MailboxPair p(4096, 0, 0, 300);
+	std::atomic<bool> done{false};
+	std::thread t([&] {
+		uint8_t wake = kWakeByte;
+		while (!done && write(p.agent.fd(), &wake, 1) == 1)
+			usleep(1000);
+	});
+	char c;
+	auto t0 = std::chrono::steady_clock::now();
+	EXPECT_EQ(p.guest.read_exact(&c, 1), VACCEL_ETIMEDOUT);
+	EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+	done = true;
+	t.join();
 }
 
 // A reader asleep on the mailbox sees its peer's death at once and its
