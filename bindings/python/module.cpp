@@ -4,10 +4,12 @@
 //
 // Principles:
 // - No copies of bulk data. Arrays and byte buffers are passed to the
-//   runtime through the buffer protocol: the runtime reads inputs and writes
-//   outputs straight into the caller's memory. Whatever cannot be passed
-//   that way (a non-contiguous array, a float64 array where float32 is
-//   needed) is refused with TypeError or ValueError, never converted.
+//   runtime through the buffer protocol, or DLPack for objects without it
+//   (torch tensors): the runtime reads inputs and writes outputs straight
+//   into the caller's memory. Whatever cannot be passed that way (a
+//   non-contiguous array, a float64 array where float32 is needed) is
+//   refused with TypeError or ValueError, never converted; the error names
+//   the dtype as numpy and torch do and the call that would convert it.
 // - The GIL is released around every call into the runtime that may block
 //   or do work (operations, session and resource life cycle, bootstrap):
 //   a remote call waits for the agent without stopping other threads. The
@@ -26,6 +28,7 @@
 #include <pybind11/stl/filesystem.h>
 
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -89,97 +92,423 @@ void check(int ret, const char *what)
 	vaccel::check(ret, what);
 }
 
-/* ---- buffers ------------------------------------------------------------- */
+/* ---- arrays -------------------------------------------------------------- */
 
-// A Py_buffer held for the duration of a call (requires the GIL to take
-// and to release).
+std::string type_name(py::handle obj)
+{
+	return Py_TYPE(obj.ptr())->tp_name;
+}
+
+bool is_path(py::handle obj)
+{
+	return py::isinstance<py::str>(obj) || py::hasattr(obj, "__fspath__");
+}
+
+// True for torch tensors (and their subclasses, e.g. nn.Parameter): they
+// have no buffer protocol, and their methods are not numpy's.
+bool is_torch(py::handle obj)
+{
+	PyObject *mod = PyObject_GetAttrString(
+		reinterpret_cast<PyObject *>(Py_TYPE(obj.ptr())), "__module__");
+	if (!mod) {
+		PyErr_Clear();
+		return false;
+	}
+	const char *s = PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : nullptr;
+	const bool torch = s && std::strncmp(s, "torch", 5) == 0 &&
+			   (s[5] == '\0' || s[5] == '.');
+	if (!s)
+		PyErr_Clear();
+	Py_DECREF(mod);
+	return torch;
+}
+
+// The call that gives the caller what vAccel takes without a copy, in the
+// words of the caller's library: "a.astype(numpy.float32)",
+// "a.to(torch.float32)", "a.contiguous()".
+std::string astype_hint(py::handle obj, const std::string &name, const char *dtype)
+{
+	return is_torch(obj) ? name + ".to(torch." + dtype + ")"
+			     : name + ".astype(numpy." + dtype + ")";
+}
+
+std::string contiguous_hint(py::handle obj, const std::string &name)
+{
+	return is_torch(obj) ? name + ".contiguous()"
+			     : "numpy.ascontiguousarray(" + name + ")";
+}
+
+// DLPack's C ABI (dlpack.h; capsules of version 0.x and 1.x), declared
+// here rather than included: it is a fixed exchange format, and its header
+// would be one more build dependency for five structs.
+namespace dlpack {
+struct Device {
+	std::int32_t type;
+	std::int32_t id;
+};
+struct DataType {
+	std::uint8_t code;
+	std::uint8_t bits;
+	std::uint16_t lanes;
+};
+struct Tensor {
+	void *data;
+	Device device;
+	std::int32_t ndim;
+	DataType dtype;
+	std::int64_t *shape;
+	std::int64_t *strides; // in elements; null: C-contiguous
+	std::uint64_t byte_offset;
+};
+struct Managed {
+	Tensor tensor;
+	void *manager_ctx;
+	void (*deleter)(Managed *);
+};
+struct Version {
+	std::uint32_t major;
+	std::uint32_t minor;
+};
+struct ManagedVersioned {
+	Version version;
+	void *manager_ctx;
+	void (*deleter)(ManagedVersioned *);
+	std::uint64_t flags;
+	Tensor tensor;
+};
+static_assert(sizeof(Tensor) == 48 && sizeof(Managed) == 64 &&
+	      sizeof(ManagedVersioned) == 80);
+
+enum TypeCode : std::uint8_t {
+	kInt = 0, kUInt = 1, kFloat = 2, kBfloat = 4, kComplex = 5, kBool = 6
+};
+enum DeviceType : std::int32_t {
+	kCPU = 1, kCUDA = 2, kCUDAHost = 3, kROCM = 10, kROCMHost = 11,
+	kCUDAManaged = 13
+};
+constexpr std::uint64_t kFlagReadOnly = 1;
+
+// Memory the CPU can address: what the runtime and its plugins read.
+bool host_addressable(std::int32_t type)
+{
+	return type == kCPU || type == kCUDAHost || type == kROCMHost ||
+	       type == kCUDAManaged;
+}
+
+std::string device_name(std::int32_t type)
+{
+	switch (type) {
+	case kCUDA: return "cuda";
+	case kROCM: return "rocm";
+	default: return "DLPack device " + std::to_string(type);
+	}
+}
+} // namespace dlpack
+
+// An element type, read from a buffer format or a DLPack data type, and
+// named as numpy and torch name it ("float64"), for error messages.
+struct Dtype {
+	// 'i' signed, 'u' unsigned, 'f' float, 'c' complex, 'b' bool,
+	// 'B' bfloat, 'S' char; 0: none of these (`other` says what).
+	char kind = 0;
+	unsigned bits = 0;
+	bool swapped = false; // not in the machine's byte order
+	std::string other;
+
+	static Dtype from_format(const char *f, std::size_t itemsize)
+	{
+		Dtype d;
+		const std::string whole = f ? f : "B";
+		const char *p = whole.c_str();
+		bool big = std::endian::native == std::endian::big;
+		if (*p == '@' || *p == '=' || *p == '<' || *p == '>' || *p == '!') {
+			if (*p == '<')
+				big = false;
+			else if (*p == '>' || *p == '!')
+				big = true;
+			++p;
+		}
+		d.bits = static_cast<unsigned>(itemsize * 8);
+		d.swapped = itemsize > 1 && big != (std::endian::native == std::endian::big);
+		const bool complex = *p == 'Z';
+		if (complex)
+			++p;
+		if (p[0] == '\0' || p[1] != '\0') {
+			d.other = "format '" + whole + "'";
+			return d;
+		}
+		if (complex)
+			d.kind = std::strchr("efdg", *p) ? 'c' : 0;
+		else if (std::strchr("bhilqn", *p))
+			d.kind = 'i';
+		else if (std::strchr("BHILQN", *p))
+			d.kind = 'u';
+		else if (std::strchr("efdg", *p))
+			d.kind = 'f';
+		else if (*p == '?')
+			d.kind = 'b';
+		else if (*p == 'c')
+			d.kind = 'S';
+		if (!d.kind)
+			d.other = "format '" + whole + "'";
+		return d;
+	}
+
+	static Dtype from_dlpack(const dlpack::DataType &t)
+	{
+		Dtype d;
+		d.bits = t.bits;
+		if (t.lanes != 1 || t.bits % 8 != 0) {
+			d.other = "DLPack type (code " + std::to_string(t.code) + ", " +
+				  std::to_string(t.bits) + " bits, " +
+				  std::to_string(t.lanes) + " lanes)";
+			return d;
+		}
+		switch (t.code) {
+		case dlpack::kInt: d.kind = 'i'; break;
+		case dlpack::kUInt: d.kind = 'u'; break;
+		case dlpack::kFloat: d.kind = 'f'; break;
+		case dlpack::kComplex: d.kind = 'c'; break;
+		case dlpack::kBool: d.kind = 'b'; break;
+		case dlpack::kBfloat: d.kind = 'B'; break;
+		default:
+			d.other = "DLPack type code " + std::to_string(t.code);
+		}
+		return d;
+	}
+
+	std::string name() const
+	{
+		std::string n;
+		switch (kind) {
+		case 'i': n = "int" + std::to_string(bits); break;
+		case 'u': n = "uint" + std::to_string(bits); break;
+		case 'f': n = "float" + std::to_string(bits); break;
+		case 'c': n = "complex" + std::to_string(bits); break;
+		case 'B': n = "bfloat" + std::to_string(bits); break;
+		case 'b': n = "bool"; break;
+		case 'S': n = "char"; break;
+		default: return other;
+		}
+		return swapped ? "byte-swapped " + n : n;
+	}
+};
+
+// The VACCEL_ARG_* scalar type of an element type; MAX if none.
+vaccel_arg_type_t element_type(const Dtype &d)
+{
+	if (d.swapped)
+		return VACCEL_ARG_MAX;
+	auto by_bits = [&d](vaccel_arg_type_t t8, vaccel_arg_type_t t16,
+			    vaccel_arg_type_t t32, vaccel_arg_type_t t64) {
+		switch (d.bits) {
+		case 8: return t8;
+		case 16: return t16;
+		case 32: return t32;
+		case 64: return t64;
+		default: return VACCEL_ARG_MAX;
+		}
+	};
+	switch (d.kind) {
+	case 'i':
+		return by_bits(VACCEL_ARG_INT8, VACCEL_ARG_INT16, VACCEL_ARG_INT32,
+			       VACCEL_ARG_INT64);
+	case 'u':
+		return by_bits(VACCEL_ARG_UINT8, VACCEL_ARG_UINT16,
+			       VACCEL_ARG_UINT32, VACCEL_ARG_UINT64);
+	case 'f':
+		return by_bits(VACCEL_ARG_MAX, VACCEL_ARG_MAX, VACCEL_ARG_FLOAT32,
+			       VACCEL_ARG_FLOAT64);
+	case 'b':
+		return d.bits == 8 ? VACCEL_ARG_BOOL : VACCEL_ARG_MAX;
+	case 'S':
+		return d.bits == 8 ? VACCEL_ARG_CHAR : VACCEL_ARG_MAX;
+	default:
+		return VACCEL_ARG_MAX;
+	}
+}
+
+bool has_dlpack(py::handle obj)
+{
+	return PyObject_HasAttrString(obj.ptr(), "__dlpack__") == 1;
+}
+
+// The memory of an array, held for the duration of a call (the GIL is
+// needed to take and to release it): through the buffer protocol (numpy,
+// bytes, memoryview ...) or, for objects without it, DLPack (torch
+// tensors ...). Either way the caller's memory, never a copy.
 class View {
 public:
-	explicit View(py::handle obj)
+	static bool accepts(py::handle obj)
 	{
-		if (PyObject_GetBuffer(obj.ptr(), &b_, PyBUF_RECORDS_RO) != 0)
-			throw py::error_already_set();
-		held_ = true;
+		return PyObject_CheckBuffer(obj.ptr()) || has_dlpack(obj);
 	}
 
-	~View()
+	// `what` names the object in errors ("sgemm: a").
+	View(py::handle obj, const std::string &what)
 	{
-		if (held_)
-			PyBuffer_Release(&b_);
+		if (PyObject_CheckBuffer(obj.ptr())) {
+			if (PyObject_GetBuffer(obj.ptr(), &b_, PyBUF_RECORDS_RO) != 0)
+				throw py::error_already_set();
+			buffer_ = true;
+		}
+		// No destructor runs for a constructor that throws.
+		try {
+			if (buffer_)
+				dtype_ = Dtype::from_format(
+					b_.format, static_cast<std::size_t>(b_.itemsize));
+			else
+				import_dlpack(obj, what);
+		} catch (...) {
+			release();
+			throw;
+		}
 	}
 
-	View(View &&o) noexcept : b_(o.b_), held_(o.held_)
+	~View() { release(); }
+
+	View(View &&o) noexcept
+		: b_(o.b_), buffer_(o.buffer_), managed_(o.managed_),
+		  versioned_(o.versioned_), t_(o.t_), nbytes_(o.nbytes_),
+		  readonly_(o.readonly_), contiguous_(o.contiguous_),
+		  dtype_(std::move(o.dtype_))
 	{
-		o.held_ = false;
+		o.buffer_ = false;
+		o.managed_ = nullptr;
+		o.versioned_ = nullptr;
 	}
 
 	View(const View &) = delete;
 	View &operator=(const View &) = delete;
 	View &operator=(View &&) = delete;
 
-	void *data() const { return b_.buf; }
-	std::size_t nbytes() const { return static_cast<std::size_t>(b_.len); }
-	std::size_t itemsize() const { return static_cast<std::size_t>(b_.itemsize); }
-	int ndim() const { return b_.ndim; }
-	bool readonly() const { return b_.readonly != 0; }
-	bool c_contiguous() const { return PyBuffer_IsContiguous(&b_, 'C') != 0; }
+	bool dlpack() const { return t_ != nullptr; }
+	const Dtype &dtype() const { return dtype_; }
+
+	void *data() const
+	{
+		return t_ ? static_cast<char *>(t_->data) + t_->byte_offset : b_.buf;
+	}
+
+	std::size_t nbytes() const
+	{
+		return t_ ? nbytes_ : static_cast<std::size_t>(b_.len);
+	}
+
+	std::size_t itemsize() const
+	{
+		return t_ ? t_->dtype.bits / 8U : static_cast<std::size_t>(b_.itemsize);
+	}
+
+	int ndim() const { return t_ ? t_->ndim : b_.ndim; }
+	bool readonly() const { return t_ ? readonly_ : b_.readonly != 0; }
+
+	bool c_contiguous() const
+	{
+		return t_ ? contiguous_ : PyBuffer_IsContiguous(&b_, 'C') != 0;
+	}
 
 	std::int64_t shape(int i) const
 	{
+		if (t_)
+			return t_->shape[i];
 		return b_.shape ? static_cast<std::int64_t>(b_.shape[i])
 				: static_cast<std::int64_t>(b_.len);
 	}
 
-	// The element format without a native/little-endian prefix; empty if
-	// the elements are big-endian (and wider than a byte) or compound.
-	std::string format() const
+private:
+	void import_dlpack(py::handle obj, const std::string &what)
 	{
-		const char *f = b_.format ? b_.format : "B";
-		if (*f == '@' || *f == '=' || *f == '<')
-			++f;
-		else if ((*f == '>' || *f == '!') && b_.itemsize > 1)
-			return {};
-		std::string s(f);
-		return s.size() == 1 ? s : std::string{};
+		// Asked for no stream (the CPU's), the exporter synchronises
+		// nothing, so the device is checked on the tensor itself:
+		// __dlpack_device__() would cost torch more than the export.
+		py::object cap = export_capsule(obj);
+		PyObject *c = cap.ptr();
+		if (PyCapsule_IsValid(c, "dltensor_versioned")) {
+			auto *m = static_cast<dlpack::ManagedVersioned *>(
+				PyCapsule_GetPointer(c, "dltensor_versioned"));
+			if (m->version.major != 1)
+				throw py::type_error(what + ": DLPack version " +
+						     std::to_string(m->version.major) +
+						     " is not supported (1 is)");
+			PyCapsule_SetName(c, "used_dltensor_versioned");
+			versioned_ = m;
+			t_ = &m->tensor;
+			readonly_ = (m->flags & dlpack::kFlagReadOnly) != 0;
+		} else if (PyCapsule_IsValid(c, "dltensor")) {
+			auto *m = static_cast<dlpack::Managed *>(
+				PyCapsule_GetPointer(c, "dltensor"));
+			PyCapsule_SetName(c, "used_dltensor");
+			managed_ = m;
+			t_ = &m->tensor;
+		} else {
+			throw py::type_error(what + ": " + type_name(obj) +
+					     ".__dlpack__() did not return a DLPack capsule");
+		}
+		// From here on, this View owns the tensor (and frees it).
+		if (!dlpack::host_addressable(t_->device.type))
+			throw py::value_error(what + ": the " + type_name(obj) + " is in " +
+					      dlpack::device_name(t_->device.type) +
+					      " memory; vAccel takes host memory "
+					      "(no copy is made; pass .cpu() of it)");
+		dtype_ = Dtype::from_dlpack(t_->dtype);
+		std::size_t n = 1;
+		std::int64_t expect = 1;
+		contiguous_ = true;
+		for (int d = t_->ndim - 1; d >= 0; --d) {
+			const std::int64_t len = t_->shape[d];
+			n *= static_cast<std::size_t>(len);
+			if (t_->strides && len != 1 && t_->strides[d] != expect)
+				contiguous_ = false;
+			expect *= len;
+		}
+		if (n == 0)
+			contiguous_ = true;
+		nbytes_ = n * (t_->dtype.bits / 8U) * t_->dtype.lanes;
 	}
 
-private:
-	Py_buffer b_{};
-	bool held_ = false;
-};
-
-// The VACCEL_ARG_* scalar type of an element format and size; MAX if none.
-vaccel_arg_type_t element_type(const std::string &format, std::size_t size)
-{
-	if (format.size() != 1)
-		return VACCEL_ARG_MAX;
-	const char f = format[0];
-	auto by_size = [size](vaccel_arg_type_t t8, vaccel_arg_type_t t16,
-			      vaccel_arg_type_t t32, vaccel_arg_type_t t64) {
-		switch (size) {
-		case 1: return t8;
-		case 2: return t16;
-		case 4: return t32;
-		case 8: return t64;
-		default: return VACCEL_ARG_MAX;
+	// obj.__dlpack__(), asking for a versioned capsule; exporters older
+	// than DLPack 1.0 refuse max_version with TypeError. Their type is
+	// remembered, so that they pay for that refusal once.
+	static py::object export_capsule(py::handle obj)
+	{
+		static PyTypeObject *unversioned = nullptr;
+		py::object fn = obj.attr("__dlpack__");
+		if (Py_TYPE(obj.ptr()) != unversioned) {
+			try {
+				return fn(py::arg("max_version") = py::make_tuple(1, 0));
+			} catch (py::error_already_set &e) {
+				if (!e.matches(PyExc_TypeError))
+					throw;
+				unversioned = Py_TYPE(obj.ptr());
+			}
 		}
-	};
-	if (std::strchr("bhilqn", f))
-		return by_size(VACCEL_ARG_INT8, VACCEL_ARG_INT16, VACCEL_ARG_INT32,
-			       VACCEL_ARG_INT64);
-	if (std::strchr("BHILQN", f))
-		return by_size(VACCEL_ARG_UINT8, VACCEL_ARG_UINT16,
-			       VACCEL_ARG_UINT32, VACCEL_ARG_UINT64);
-	if (f == 'f' && size == 4)
-		return VACCEL_ARG_FLOAT32;
-	if (f == 'd' && size == 8)
-		return VACCEL_ARG_FLOAT64;
-	if (f == '?' && size == 1)
-		return VACCEL_ARG_BOOL;
-	if (f == 'c' && size == 1)
-		return VACCEL_ARG_CHAR;
-	return VACCEL_ARG_MAX;
-}
+		return fn();
+	}
+
+	void release()
+	{
+		if (buffer_)
+			PyBuffer_Release(&b_);
+		if (managed_ && managed_->deleter)
+			managed_->deleter(managed_);
+		if (versioned_ && versioned_->deleter)
+			versioned_->deleter(versioned_);
+		buffer_ = false;
+		managed_ = nullptr;
+		versioned_ = nullptr;
+	}
+
+	Py_buffer b_{};
+	bool buffer_ = false;
+	dlpack::Managed *managed_ = nullptr;
+	dlpack::ManagedVersioned *versioned_ = nullptr;
+	const dlpack::Tensor *t_ = nullptr;
+	std::size_t nbytes_ = 0;
+	bool readonly_ = false;
+	bool contiguous_ = true;
+	Dtype dtype_;
+};
 
 // True for numpy arrays and numpy scalars. numpy is not imported for this:
 // if nobody has imported it, the object cannot be one of its.
@@ -207,16 +536,6 @@ bool is_numpy(py::handle obj)
 	       PyObject_IsInstance(obj.ptr(), generic) == 1;
 }
 
-std::string type_name(py::handle obj)
-{
-	return Py_TYPE(obj.ptr())->tp_name;
-}
-
-bool is_path(py::handle obj)
-{
-	return py::isinstance<py::str>(obj) || py::hasattr(obj, "__fspath__");
-}
-
 /* ---- explicit args --------------------------------------------------------- */
 
 // vaccel.Arg(value, type): a value passed with the type the caller chose.
@@ -237,7 +556,7 @@ public:
 	{
 		if (seq.is_none())
 			return;
-		if (py::isinstance<py::str>(seq) || PyObject_CheckBuffer(seq.ptr()))
+		if (py::isinstance<py::str>(seq) || View::accepts(seq))
 			throw py::type_error(std::string(what) +
 					     ": expected a list of arguments, got " +
 					     type_name(seq));
@@ -290,12 +609,12 @@ private:
 
 	const View &hold(py::handle obj, std::size_t i)
 	{
-		views_.emplace_back(obj);
+		views_.emplace_back(obj, where(i));
 		const View &v = views_.back();
 		if (!v.c_contiguous())
 			throw py::value_error(where(i) + ": the " + type_name(obj) +
 					      " is not C-contiguous (no copy is "
-					      "made; pass numpy.ascontiguousarray(x))");
+					      "made; pass " + contiguous_hint(obj, "x") + ")");
 		if (writable_ && v.readonly())
 			throw py::value_error(where(i) + ": the " + type_name(obj) +
 					      " is read-only and cannot receive output");
@@ -346,7 +665,7 @@ private:
 	{
 		py::handle obj = a.value;
 		const vaccel_arg_type_t t = a.type;
-		if (PyObject_CheckBuffer(obj.ptr())) {
+		if (View::accepts(obj)) {
 			const View &v = hold(obj, i);
 			push(v.data(), v.nbytes(), t, a.custom_id);
 			return;
@@ -416,16 +735,17 @@ private:
 			need_readable_only(i, obj);
 			return add_string(obj.cast<std::string>(), VACCEL_ARG_STRING);
 		}
-		if (PyObject_CheckBuffer(obj.ptr())) {
+		if (View::accepts(obj)) {
+			// Arrays (numpy's, or any through DLPack) have a type;
+			// other buffers are bytes.
 			const bool numpy = is_numpy(obj);
 			const View &v = hold(obj, i);
-			if (!numpy)
+			if (!numpy && !v.dlpack())
 				return push(v.data(), v.nbytes(), VACCEL_ARG_BUFFER);
-			vaccel_arg_type_t t = element_type(v.format(), v.itemsize());
+			vaccel_arg_type_t t = element_type(v.dtype());
 			if (t == VACCEL_ARG_MAX)
 				throw py::type_error(
-					where(i) + ": numpy " +
-					py::str(obj.attr("dtype")).cast<std::string>() +
+					where(i) + ": " + v.dtype().name() +
 					" has no vAccel type; pass vaccel.Arg(x, type)");
 			// A 0-d array or numpy scalar is a scalar; else an array
 			// (each *_ARRAY type follows its scalar type).
@@ -513,8 +833,8 @@ public:
 			py::gil_scoped_release nogil;
 			call = "vaccel_resource_init";
 			ret = vaccel_resource_init(&r_, path.c_str(), type);
-		} else if (PyObject_CheckBuffer(source.ptr())) {
-			View v(source);
+		} else if (View::accepts(source)) {
+			View v(source, "Resource");
 			if (!v.c_contiguous())
 				throw py::value_error("Resource: the buffer is not C-contiguous");
 			const char *name = filename ? filename->c_str() : nullptr;
@@ -599,28 +919,27 @@ private:
 
 /* ---- operations -------------------------------------------------------- */
 
-// A float32, 2-D, C-contiguous buffer, for sgemm.
+// A float32, 2-D, C-contiguous array, for sgemm.
 View matrix(py::handle obj, const char *name, bool writable)
 {
-	if (!PyObject_CheckBuffer(obj.ptr()))
-		throw py::type_error(std::string("sgemm: ") + name +
-				     " must be a float32 numpy array, not a " +
+	const std::string what = std::string("sgemm: ") + name;
+	if (!View::accepts(obj))
+		throw py::type_error(what + " must be a float32 array (numpy, torch or "
+					    "another buffer or DLPack exporter), not a " +
 				     type_name(obj));
-	View v(obj);
-	if (element_type(v.format(), v.itemsize()) != VACCEL_ARG_FLOAT32)
-		throw py::type_error(std::string("sgemm: ") + name +
-				     " must hold float32 (no conversion is made), "
-				     "its format is '" + v.format() + "'");
+	View v(obj, what);
+	if (element_type(v.dtype()) != VACCEL_ARG_FLOAT32)
+		throw py::type_error(what + " is " + v.dtype().name() +
+				     ", not float32 (no copy is made; pass " +
+				     astype_hint(obj, name, "float32") + ")");
 	if (v.ndim() != 2)
-		throw py::value_error(std::string("sgemm: ") + name +
-				      " must be 2-D, it has " +
+		throw py::value_error(what + " must be 2-D, it has " +
 				      std::to_string(v.ndim()) + " dimensions");
 	if (!v.c_contiguous())
-		throw py::value_error(std::string("sgemm: ") + name +
-				      " is not C-contiguous (no copy is made; "
-				      "pass numpy.ascontiguousarray(x))");
+		throw py::value_error(what + " is not C-contiguous (no copy is made; "
+					     "pass " + contiguous_hint(obj, name) + ")");
 	if (writable && v.readonly())
-		throw py::value_error(std::string("sgemm: ") + name + " is read-only");
+		throw py::value_error(what + " is read-only");
 	return v;
 }
 
@@ -634,9 +953,14 @@ py::object sgemm(Session &s, py::handle a, py::handle b, py::object c,
 		throw py::value_error("sgemm: a is " + std::to_string(m) + "x" +
 				      std::to_string(k) + " but b has " +
 				      std::to_string(vb.shape(0)) + " rows");
-	if (c.is_none())
+	// The result is of the kind of a: a torch tensor for torch inputs.
+	if (c.is_none() && is_torch(a)) {
+		py::module_ torch = py::module_::import("torch");
+		c = torch.attr("zeros")(m, n, py::arg("dtype") = torch.attr("float32"));
+	} else if (c.is_none()) {
 		c = py::module_::import("numpy").attr("zeros")(
 			py::make_tuple(m, n), py::arg("dtype") = "float32");
+	}
 	View vc = matrix(c, "c", true);
 	if (vc.shape(0) != m || vc.shape(1) != n)
 		throw py::value_error("sgemm: c must be " + std::to_string(m) + "x" +
@@ -683,8 +1007,8 @@ struct Image {
 				raise_error(err, std::string(what) + ": " + path.string());
 			data = file.data();
 			size = file.size();
-		} else if (PyObject_CheckBuffer(obj.ptr())) {
-			view.emplace(obj);
+		} else if (View::accepts(obj)) {
+			view.emplace(obj, what);
 			if (!view->c_contiguous())
 				throw py::value_error(std::string(what) +
 						      ": the image buffer is not C-contiguous");
@@ -791,35 +1115,29 @@ void genop(Session &s, py::handle read, py::handle write)
 /* ---- torch ------------------------------------------------------------- */
 
 struct TorchType {
-	const char *format; // buffer format of the element
+	char kind; // as Dtype::kind
 	std::size_t size;
 	const char *numpy; // numpy dtype name
 	vaccel_torch_data_type type;
 };
 
 constexpr TorchType kTorchTypes[] = {
-	{"B", 1, "uint8", VACCEL_TORCH_BYTE},
-	{"b", 1, "int8", VACCEL_TORCH_CHAR},
-	{"h", 2, "int16", VACCEL_TORCH_SHORT},
-	{"i", 4, "int32", VACCEL_TORCH_INT},
-	{"q", 8, "int64", VACCEL_TORCH_LONG},
-	{"e", 2, "float16", VACCEL_TORCH_HALF},
-	{"f", 4, "float32", VACCEL_TORCH_FLOAT},
+	{'u', 1, "uint8", VACCEL_TORCH_BYTE},
+	{'i', 1, "int8", VACCEL_TORCH_CHAR},
+	{'i', 2, "int16", VACCEL_TORCH_SHORT},
+	{'i', 4, "int32", VACCEL_TORCH_INT},
+	{'i', 8, "int64", VACCEL_TORCH_LONG},
+	{'f', 2, "float16", VACCEL_TORCH_HALF},
+	{'f', 4, "float32", VACCEL_TORCH_FLOAT},
 };
 
-const TorchType *torch_type_of(const View &v)
+const TorchType *torch_type_of(const Dtype &d)
 {
-	const std::string f = v.format();
-	if (f.empty())
+	if (d.swapped)
 		return nullptr;
-	const vaccel_arg_type_t t = element_type(f, v.itemsize());
-	for (const auto &tt : kTorchTypes) {
-		if (tt.size != v.itemsize())
-			continue;
-		if (f == tt.format ||
-		    (t != VACCEL_ARG_MAX && t == element_type(tt.format, tt.size)))
+	for (const auto &tt : kTorchTypes)
+		if (tt.kind == d.kind && tt.size * 8 == d.bits)
 			return &tt;
-	}
 	return nullptr;
 }
 
@@ -890,19 +1208,18 @@ py::list torch_model_run(Session &s, Resource &model, py::sequence inputs,
 	views.reserve(n);
 	for (std::size_t i = 0; i < n; ++i) {
 		py::handle obj = inputs[i];
-		if (!PyObject_CheckBuffer(obj.ptr()))
-			throw py::type_error("torch_model_run: inputs[" + std::to_string(i) +
-					     "] must be a numpy array, not a " +
-					     type_name(obj));
-		const View &v = views.emplace_back(obj);
+		const std::string what = "torch_model_run: inputs[" + std::to_string(i) + "]";
+		if (!View::accepts(obj))
+			throw py::type_error(what + " must be a numpy array or a torch "
+						    "tensor, not a " + type_name(obj));
+		const View &v = views.emplace_back(obj, what);
 		if (!v.c_contiguous())
-			throw py::value_error("torch_model_run: inputs[" + std::to_string(i) +
-					      "] is not C-contiguous (no copy is made)");
-		const TorchType *tt = torch_type_of(v);
+			throw py::value_error(what + " is not C-contiguous (no copy is made; "
+						     "pass " + contiguous_hint(obj, "x") + ")");
+		const TorchType *tt = torch_type_of(v.dtype());
 		if (!tt)
-			throw py::type_error("torch_model_run: inputs[" + std::to_string(i) +
-					     "] has format '" + v.format() +
-					     "'; torch tensors hold uint8, int8, int16, "
+			throw py::type_error(what + " is " + v.dtype().name() +
+					     "; torch tensors hold uint8, int8, int16, "
 					     "int32, int64, float16 or float32");
 		for (int d = 0; d < v.ndim(); ++d)
 			dims[i].push_back(v.shape(d));
@@ -1096,8 +1413,9 @@ genop, torch models ...) through the plugins the runtime loaded: those
 named by VACCEL_PLUGINS, read when the process first uses vAccel, or given
 to bootstrap(). With the rpc plugin the same calls run on a vaccel-agent.
 
-Arrays and byte buffers are passed without copies; outputs are written
-into the caller's buffers. Failed calls raise vaccel.Error, whose ``code``
+Arrays and byte buffers (numpy, torch CPU tensors, anything with the
+buffer protocol or DLPack) are passed without copies; outputs are written
+into the caller's memory. Failed calls raise vaccel.Error, whose ``code``
 is the C API's errno value. The GIL is released while the runtime works.)";
 	m.attr("__version__") = VACCEL_VERSION;
 
@@ -1135,9 +1453,9 @@ is the C API's errno value. The GIL is released while the runtime works.)";
 
 	py::class_<TypedArg>(m, "Arg", R"(An exec/genop argument with an explicit type.
 
-Arg(value, type, custom_id=0): value is a buffer (bytes, bytearray,
-numpy array ...: its bytes, unconverted, borrowed), an int, float or bool
-(converted to the C type of a scalar ``type``, range-checked) or a str
+Arg(value, type, custom_id=0): value is a buffer (bytes, bytearray, numpy
+array, torch tensor ...: its bytes, unconverted, borrowed), an int, float
+or bool (converted to the C type of a scalar ``type``, range-checked) or a str
 (its UTF-8 bytes; NUL-terminated for ArgType.STRING). Only buffers can be
 written to.)")
 		.def(py::init([](py::object value, vaccel_arg_type_t type,
@@ -1193,11 +1511,12 @@ when garbage-collected too.)")
 		     py::arg("alpha") = 1.0F, py::arg("beta") = 0.0F,
 		     R"(c = alpha * a @ b + beta * c, in place (vaccel_sgemm).
 
-a (m x k), b (k x n) and c (m x n) are 2-D, C-contiguous float32 arrays
-(or other buffers of that layout), used without copies: c is written in
-place and returned. Without c, a zeroed m x n numpy array is made.
+a (m x k), b (k x n) and c (m x n) are 2-D, C-contiguous float32 arrays:
+numpy arrays, torch CPU tensors, other buffers or DLPack exporters of that
+layout, used without copies: c is written in place and returned. Without
+c, a zeroed m x n array is made (a torch tensor if a is one, else numpy's).
 Raises TypeError for another dtype and ValueError for a wrong shape, a
-non-contiguous array or a read-only c.)")
+non-contiguous array, a read-only c or device memory.)")
 		.def("classify", &classify, py::arg("image"), py::arg("max_len") = 256,
 		     R"(Classify an image: returns (tag, image_name).
 
@@ -1226,8 +1545,8 @@ max_len - 1 characters.)")
 
 Arguments map to vaccel_arg types: int -> INT64, float -> FLOAT64,
 bool -> BOOL, str -> STRING, Op -> UINT8, bytes/bytearray/memoryview ->
-BUFFER, numpy arrays -> <dtype>_ARRAY (0-d arrays and numpy scalars ->
-<dtype>), vaccel.Arg -> its type. Buffers are borrowed: write arguments
+BUFFER, numpy arrays and DLPack tensors (torch) -> <dtype>_ARRAY (0-d ones
+and numpy scalars -> <dtype>), vaccel.Arg -> its type. Buffers are borrowed: write arguments
 must be writable buffers and receive the outputs in place.)")
 		.def("exec_with_resource", &exec_with_resource, py::arg("resource"),
 		     py::arg("symbol"), py::arg("read") = py::tuple(),
@@ -1248,8 +1567,9 @@ e.g. Arg(x, ArgType.FLOAT32)).)")
 		     py::arg("run_options") = py::none(),
 		     R"(Run a loaded torch model: returns its outputs as numpy arrays.
 
-inputs are C-contiguous numpy arrays of uint8, int8, int16, int32, int64,
-float16 or float32, passed without copies with their shapes. nr_outputs
+inputs are C-contiguous numpy arrays or torch CPU tensors of uint8, int8,
+int16, int32, int64, float16 or float32, passed without copies with their
+shapes. nr_outputs
 defaults to the number of inputs. The outputs take over the memory the
 plugin allocated (no copy).)")
 		.def("__repr__", &session_repr);

@@ -5,7 +5,7 @@ import os
 from typing_extensions import Buffer as _Buffer
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Any, Optional, Union
+from typing import Any, Optional, Protocol, TypeVar, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -13,8 +13,18 @@ import numpy.typing as npt
 __version__: str
 
 _Path = Union[str, os.PathLike[str]]
-# Anything with the buffer protocol: bytes, bytearray, memoryview, numpy arrays.
-_Bytes = Union[bytes, bytearray, memoryview, npt.NDArray[Any], _Buffer]
+
+class _DLPack(Protocol):
+    """An array exported through DLPack: a torch CPU tensor ..."""
+
+    def __dlpack__(self, *, stream: Any = ...) -> Any: ...
+
+# Anything with the buffer protocol: bytes, bytearray, memoryview, numpy
+# arrays; or else with DLPack.
+_Bytes = Union[bytes, bytearray, memoryview, npt.NDArray[Any], _Buffer, _DLPack]
+# A float32 matrix, numpy's or torch's (or another exporter's).
+_Matrix = Union[npt.NDArray[np.float32], _Buffer, _DLPack]
+_C = TypeVar("_C", bound=_Matrix)
 # An exec/genop argument: see Session.exec().
 _ArgValue = Union[int, float, bool, str, "Op", "Arg", _Bytes, np.generic]
 
@@ -161,14 +171,12 @@ class Session:
     def released(self) -> bool: ...
     def has(self, resource: Resource) -> bool: ...
     def noop(self) -> None: ...
+    @overload
+    def sgemm(self, a: _Matrix, b: _Matrix, c: _C, alpha: float = 1.0, beta: float = 0.0) -> _C: ...
+    @overload
     def sgemm(
-        self,
-        a: npt.NDArray[np.float32],
-        b: npt.NDArray[np.float32],
-        c: Optional[npt.NDArray[np.float32]] = None,
-        alpha: float = 1.0,
-        beta: float = 0.0,
-    ) -> npt.NDArray[np.float32]: ...
+        self, a: _Matrix, b: _Matrix, c: None = None, alpha: float = 1.0, beta: float = 0.0
+    ) -> Any: ...
     def classify(self, image: Union[_Bytes, _Path], max_len: int = 256) -> tuple[str, str]: ...
     def detect(self, image: Union[_Bytes, _Path], max_len: int = 256) -> str: ...
     def segment(self, image: Union[_Bytes, _Path], max_len: int = 256) -> str: ...
@@ -193,7 +201,7 @@ class Session:
     def torch_model_run(
         self,
         model: Resource,
-        inputs: Sequence[npt.NDArray[Any]],
+        inputs: Sequence[Union[npt.NDArray[Any], _DLPack]],
         nr_outputs: Optional[int] = None,
         run_options: Optional[bytes] = None,
     ) -> list[npt.NDArray[Any]]: ...
