@@ -9,7 +9,7 @@ PACKAGES=(
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio
 	libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-	pybind11-dev python3-dev python3-numpy python3-pytest
+	pybind11-dev python3-dev python3-numpy python3-pytest python3-pip
 	libtorch-dev libopencv-dev libpng-dev python3-torch python3-pil dataset-fashion-mnist
 )
 
