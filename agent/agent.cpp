@@ -487,6 +487,8 @@ void Connection::serve()
 		busy_.store(true);
 		last_request_ns_.store(monotonic_ns());
 		std::unique_lock buffers(buffers_lock_);
+		// The error lines of this request alone go to its guest.
+		vaccel_error_clear();
 		Header h = decode_header(hb);
 		if (h.magic != kMagic ||
 		    (hello_ ? h.version != version_
@@ -523,6 +525,10 @@ void Connection::serve()
 				why = "dropped: truncated frame";
 				break;
 			}
+			// Idle again: the deadlines apply to it as to any.
+			last_request_ns_.store(monotonic_ns());
+			buffers.unlock();
+			busy_.store(false);
 			continue;
 		}
 		bool ok = true;
@@ -536,8 +542,6 @@ void Connection::serve()
 				why = "dropped: frame shorter than its mailbox message";
 				break;
 			}
-			// The error lines of this request alone go to its guest.
-			vaccel_error_clear();
 			request_ = body.data();
 			request_len_ = body.size();
 			ok = handle(h, body);

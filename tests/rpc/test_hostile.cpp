@@ -275,6 +275,26 @@ TEST_F(Hostile, SilentConnectionsAreClosed)
 	EXPECT_NE(agent.log().find("no session within --handshake-ms"), std::string::npos);
 }
 
+// A refused request does not exempt its connection from the deadlines: one
+// that never opens a session is closed all the same.
+TEST_F(Hostile, ARefusedRequestDoesNotKeepAConnectionOpen)
+{
+	Agent agent(kHostPlugins, {"-a", "tcp://127.0.0.1:0", "--handshake-ms", "300",
+				   "--memory-budget", std::to_string(4u << 20)});
+	Raw r(agent.addr(0));
+	r.hello();
+	std::vector<uint8_t> big(6u << 20, 1);
+	auto body = Raw::op_body(1, VACCEL_OP_NOOP, {{VACCEL_ARG_BUFFER, big}}, {});
+	std::vector<uint8_t> why;
+	EXPECT_EQ(r.call(Msg::op, body, &why), VACCEL_ENOMEM);
+	std::string text;
+	ASSERT_TRUE(decode_error_message(why.data(), why.size(), text));
+	EXPECT_NE(text.find("memory budget"), std::string::npos) << text;
+	EXPECT_TRUE(r.closed_by_agent());
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+	EXPECT_NE(agent.log().find("no session within --handshake-ms"), std::string::npos);
+}
+
 TEST_F(Hostile, IdleTimeoutClosesIdleGuests)
 {
 	Agent agent(kHostPlugins, {"-a", "@unix", "--idle-timeout-s", "1"});
