@@ -128,7 +128,8 @@ public:
 			it->second.owners.insert(peer); // it sent the bytes
 			return VACCEL_OK;
 		}
-		if (total_ + n > opt.cache_bytes && !make_room(opt.cache_bytes - std::min<uint64_t>(n, opt.cache_bytes)))
+		if (n > opt.cache_bytes ||
+		    (total_ + n > opt.cache_bytes && !make_room(opt.cache_bytes - n)))
 			return VACCEL_ENOSPC;
 		while (!budget.charge(n))
 			if (!evict_one())

@@ -502,8 +502,10 @@ TEST_F(Hostile, NoPeerPinsTheWholeCache)
 	// Another peer still has its share.
 	ASSERT_EQ(put_blob(b, b1), 0);
 	EXPECT_EQ(register_blob(b, sb, Sha256::of(b1.data(), b1.size())), 0);
-	// 3 MiB pinned in a 4 MiB cache: 2 more MiB cannot be kept.
+	// 3 MiB pinned in a 4 MiB cache: 2 more MiB cannot be kept, nor
+	// anything larger than the whole cache.
 	EXPECT_EQ(put_blob(c, c1), VACCEL_ENOSPC);
+	EXPECT_EQ(put_blob(c, content((4u << 20) + 1, 5)), VACCEL_ENOSPC);
 	EXPECT_FALSE(have_blob(c, Sha256::of(c1.data(), c1.size())));
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 	EXPECT_NE(agent.log().find("--pin-quota"), std::string::npos);
