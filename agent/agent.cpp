@@ -298,6 +298,37 @@ private:
 	size_t n_ = 0;
 };
 
+// Host memory announced to the plugins (vaccel_host_memory_register) for
+// as long as the object holds it: the arena and the mailbox, which hold
+// guests' arguments for the connection's life and which a plugin may
+// prepare once (cuda page-locks them, so that the GPU reads them in place).
+class HostMemory {
+public:
+	HostMemory() = default;
+	HostMemory(const HostMemory &) = delete;
+	HostMemory &operator=(const HostMemory &) = delete;
+	~HostMemory() { reset(); }
+	void hold(void *addr, size_t len)
+	{
+		reset();
+		if (vaccel_host_memory_register(addr, len) == VACCEL_OK) {
+			addr_ = addr;
+			len_ = len;
+		}
+	}
+	void reset()
+	{
+		if (addr_)
+			vaccel_host_memory_unregister(addr_, len_);
+		addr_ = nullptr;
+		len_ = 0;
+	}
+
+private:
+	void *addr_ = nullptr;
+	size_t len_ = 0;
+};
+
 class Connection {
 public:
 	Connection(uint64_t id, Stream s, std::string peer, std::string peer_key,
@@ -419,6 +450,8 @@ private:
 	std::mutex fd_lock_; // the descriptor, closed by serve(), shut by stop()
 	const char *stop_why_ = nullptr;
 	SharedMap arena_;
+	// Declared after what they announce: they end first.
+	HostMemory arena_announced_, mailbox_announced_;
 	Charge arena_charge_{budget}, mailbox_charge_{budget};
 	std::mutex buffers_lock_; // body_ and out_, against trim_if_idle()
 	Bytes body_;		  // the request being handled
@@ -571,6 +604,7 @@ void Connection::serve()
 		std::lock_guard lk(fd_lock_);
 		if (stop_why_)
 			why = stop_why_;
+		mailbox_announced_.reset(); // before its memory goes
 		s_.close(); // now, not when the accept loop next reaps this thread
 	}
 	say("connection %" PRIu64 " from %s %s; released %zu session(s)", id_,
@@ -657,6 +691,7 @@ bool Connection::on_arena(const Header &h, Reader &r)
 		arena_charge_.set(0);
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
+	arena_announced_.hold(arena_.at(0), size);
 	std::vector<iovec> iov{{}, {&size, 8}};
 	return reply(h, 0, iov, fd.get()) == 0;
 }
@@ -693,7 +728,11 @@ bool Connection::on_mailbox(const Header &h, Reader &r)
 		return false;
 	// Bytes read ahead of the request (a guest that did not wait for
 	// the reply) would be lost: that is a protocol violation.
-	return s_.use_mailbox(std::move(map), cap, true) == 0;
+	uint8_t *base = map->at(0);
+	if (s_.use_mailbox(std::move(map), cap, true))
+		return false;
+	mailbox_announced_.hold(base, mailbox_bytes(cap));
+	return true;
 }
 
 bool Connection::on_session_init(const Header &h, Reader &r)

@@ -188,6 +188,16 @@ struct vaccel_plugin_desc {
 				   struct vaccel_session *sess);
 	uint32_t ops_size; /* sizeof(struct vaccel_plugin_ops) of that build */
 	const struct vaccel_plugin_ops *ops; /* the implementations */
+	/* Appended in ABI 1 (the runtime reads them only where the plugin's
+	 * size reaches them). Optional. Host memory [addr, addr + len) that
+	 * will hold operations' arguments for a long time (vaccel-agent's
+	 * shared-memory arenas and mailboxes), announced once so that the
+	 * plugin can prepare it, e.g. page-lock it so that a device reads it
+	 * with no copy on the host. Each register is followed by an
+	 * unregister of the same range before the memory goes; a failure is
+	 * logged by the runtime and changes nothing else. */
+	int (*host_memory_register)(void *addr, size_t len);
+	int (*host_memory_unregister)(void *addr, size_t len);
 };
 
 /** Fill in the ABI fields of a vaccel_plugin_desc initialiser. */
@@ -253,6 +263,13 @@ size_t vaccel_plugin_attempt_count(void);
  *  VACCEL_ENOENT past the last. */
 int vaccel_plugin_attempt(size_t idx, char *spec, size_t spec_len, int *code,
 			  char *why, size_t why_len);
+/** Announce long-lived host memory to every loaded plugin that takes it
+ *  (vaccel_plugin_desc.host_memory_register): memory a host process such as
+ *  vaccel-agent keeps for operations' arguments. VACCEL_EINVAL for NULL or
+ *  an empty range; otherwise VACCEL_OK, whatever the plugins answer. */
+int vaccel_host_memory_register(void *addr, size_t len);
+/** The end of such a range, before the memory is unmapped or freed. */
+int vaccel_host_memory_unregister(void *addr, size_t len);
 /** Name of the plugin that serves @p op for a session with @p hint; NULL if
  *  none. */
 const char *vaccel_plugin_for_op(vaccel_op_type_t op, uint32_t hint);

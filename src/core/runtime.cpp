@@ -683,6 +683,46 @@ extern "C" int vaccel_plugin_info(size_t idx, const char **name,
 	return VACCEL_OK;
 }
 
+namespace {
+
+// Calls @p hook of every loaded plugin whose descriptor has it.
+template <class Hook>
+int host_memory(void *addr, size_t len, Hook hook, const char *what)
+{
+	if (!addr || !len)
+		return VACCEL_EINVAL;
+	Runtime &rt = Runtime::get();
+	rt.ensure();
+	rt.for_each_plugin([&](const vaccel::core::Plugin &p) {
+		const vaccel_plugin_desc *d = p.desc;
+		constexpr size_t end = offsetof(vaccel_plugin_desc, host_memory_unregister) +
+				       sizeof(d->host_memory_unregister);
+		if (d->size < end)
+			return;
+		auto fn = d->*hook;
+		if (!fn)
+			return;
+		if (int ret = fn(addr, len))
+			vaccel_warn("plugin %s: %s of %zu bytes of host memory "
+				    "failed (%d)", d->name, what, len, ret);
+	});
+	return VACCEL_OK;
+}
+
+} // namespace
+
+extern "C" int vaccel_host_memory_register(void *addr, size_t len)
+{
+	return host_memory(addr, len, &vaccel_plugin_desc::host_memory_register,
+			   "register");
+}
+
+extern "C" int vaccel_host_memory_unregister(void *addr, size_t len)
+{
+	return host_memory(addr, len, &vaccel_plugin_desc::host_memory_unregister,
+			   "unregister");
+}
+
 extern "C" size_t vaccel_plugin_attempt_count(void)
 {
 	Runtime &rt = Runtime::get();

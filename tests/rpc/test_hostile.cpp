@@ -671,3 +671,31 @@ TEST_F(Hostile, ProtocolThreeClientsGetNoMessageBodies)
 	EXPECT_EQ(got.version, 3);
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
+
+// The agent announces each connection's arena and mailbox to its plugins
+// once (cuda page-locks them) and takes them back when the connection ends.
+TEST_F(Hostile, ArenaAndMailboxAreAnnouncedToPluginsForTheirLife)
+{
+	Agent agent(kHostPlugins + ":" + plugin("test-host_memory"),
+		    {"-a", "@unix", "--arena-max", std::to_string(8u << 20)});
+	setenv("VACCEL_RPC_ARENA_MIB", "8", 1); // read as the rpc plugin loads
+	setenv("VACCEL_RPC_MAILBOX_KIB", "64", 1);
+	ASSERT_EQ(boot_remote(agent.addr(0)), VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, 0), VACCEL_OK);
+	// Arrays large enough to go through the arena: it is asked for then.
+	std::vector<int> a(64 << 10, 3), out(a.size());
+	EXPECT_EQ(vaccel_fpga_arraycopy(&s, a.data(), out.data(), a.size()), VACCEL_OK);
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+	unsetenv("VACCEL_RPC_ARENA_MIB");
+	unsetenv("VACCEL_RPC_MAILBOX_KIB");
+	EXPECT_EQ(agent.stop(), 0);
+	std::string log = agent.log();
+	const std::string mailbox = std::to_string(4096 + 2 * (64 << 10)) + " bytes",
+			  arena = std::to_string(8u << 20) + " bytes";
+	for (const std::string &what : {"register " + mailbox, "register " + arena,
+					"unregister " + mailbox, "unregister " + arena})
+		EXPECT_NE(log.find("[test-host-memory] " + what + "\n"), std::string::npos)
+			<< what << "\n" << log;
+	EXPECT_EQ(log.find("never registered"), std::string::npos) << log;
+}

@@ -279,3 +279,76 @@ TEST_F(Plugin, NamesFindThePluginsNextToTheLibrary)
 	EXPECT_STREQ(name, "noop");
 	EXPECT_EQ(vaccel_plugin_load("no-such-plugin"), VACCEL_ENOENT);
 }
+
+namespace {
+
+// Two plugins linked into this program: one built with the host-memory
+// hooks, one from a build before them (its descriptor ends before the
+// hooks; what lies beyond its size must never be read or called).
+int hm_calls_new, hm_calls_old;
+void *hm_last_addr;
+size_t hm_last_len;
+int hm_new_register(void *addr, size_t len)
+{
+	++hm_calls_new;
+	hm_last_addr = addr;
+	hm_last_len = len;
+	return VACCEL_OK;
+}
+int hm_new_unregister(void *addr, size_t len)
+{
+	--hm_calls_new;
+	return addr == hm_last_addr && len == hm_last_len ? VACCEL_OK : VACCEL_EINVAL;
+}
+int hm_old_hook(void *, size_t)
+{
+	++hm_calls_old;
+	return VACCEL_OK;
+}
+vaccel_plugin_desc hm_desc(const char *name, bool old)
+{
+	vaccel_plugin_desc d{};
+	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
+	d.size = old ? (uint32_t)offsetof(vaccel_plugin_desc, host_memory_register)
+		     : (uint32_t)sizeof(vaccel_plugin_desc);
+	d.name = name;
+	d.version = "test";
+	d.vaccel_version = VACCEL_VERSION;
+	d.type = VACCEL_PLUGIN_GPU;
+	d.host_memory_register = old ? hm_old_hook : hm_new_register;
+	d.host_memory_unregister = old ? hm_old_hook : hm_new_unregister;
+	return d;
+}
+const vaccel_plugin_desc hm_with = hm_desc("test-hm-with-hooks", false);
+const vaccel_plugin_desc hm_before = hm_desc("test-hm-before-hooks", true);
+
+} // namespace
+
+// Long-lived host memory is announced to the plugins that take it, once,
+// and taken back; a plugin built before the hooks is left alone.
+TEST_F(Plugin, HostMemoryGoesToThePluginsThatTakeIt)
+{
+	static bool registered = [] {
+		return vaccel_plugin_register_builtin(&hm_with) == VACCEL_OK &&
+		       vaccel_plugin_register_builtin(&hm_before) == VACCEL_OK;
+	}();
+	ASSERT_TRUE(registered);
+	struct vaccel_config cfg{};
+	ASSERT_EQ(vaccel_config_init(&cfg, "test-hm-before-hooks:test-hm-with-hooks",
+				     VACCEL_LOG_ERROR, nullptr, false, false),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_bootstrap_with_config(&cfg), VACCEL_OK);
+	vaccel_config_release(&cfg);
+	ASSERT_EQ(vaccel_plugin_count(), 2u);
+	static char area[8192];
+	EXPECT_EQ(vaccel_host_memory_register(area, sizeof area), VACCEL_OK);
+	EXPECT_EQ(hm_calls_new, 1);
+	EXPECT_EQ(hm_last_addr, (void *)area);
+	EXPECT_EQ(hm_last_len, sizeof area);
+	EXPECT_EQ(vaccel_host_memory_unregister(area, sizeof area), VACCEL_OK);
+	EXPECT_EQ(hm_calls_new, 0);
+	EXPECT_EQ(hm_calls_old, 0);
+	EXPECT_EQ(vaccel_host_memory_register(nullptr, 10), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_host_memory_register(area, 0), VACCEL_EINVAL);
+	EXPECT_EQ(hm_calls_new, 0);
+}
