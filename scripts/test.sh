@@ -18,25 +18,17 @@ scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DVACCEL_SANITIZE=address,u
 # worker threads (libgomp) carry dynamic TLS that this LeakSanitizer
 # misreads at exit, crashing its leak check ("Tracer caught signal 11"):
 # one OpenMP thread under the sanitizers.
-# Even so, now and then (1 in about 4 full runs under load) the leak
-# checker's own tracer crashes at a libtorch test's exit after the test
-# passed; that is no finding about the code: only tests whose every failure
-# was that crash run once more, and anything else fails the run.
-asan_ctest() {
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp OMP_NUM_THREADS=1 \
-		ctest --test-dir build-asan --timeout 300 "$@"
-}
-if ! asan_ctest -j"$(nproc)" --output-log build-asan/ctest.log; then
-	failed=$(wc -l <build-asan/Testing/Temporary/LastTestsFailed.log)
-	tracer=$(grep -c "LeakSanitizer has encountered a fatal error" build-asan/ctest.log || true)
-	if [ "$failed" -gt 0 ] && [ "$tracer" -ge "$failed" ]; then
-		echo "== $failed test(s) hit LeakSanitizer's tracer crash; once more"
-		asan_ctest --rerun-failed
-	else
-		exit 1
-	fi
-fi
+# One test still meets that crash at exit under CTest, after it passed
+# (LeakSanitizer reads a bogus dynamic-TLS range of the main thread,
+# "DTLS 24 at 0x391f-0x2400004a21" with verbosity=1; not reproducible outside
+# CTest): it runs on its own with AddressSanitizer and UBSan but without the
+# leak check, and every other test with it.
+lsan_dtls_crash='^Torch\.ClassifyErrors$'
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp OMP_NUM_THREADS=1 \
+	ctest --test-dir build-asan -j"$(nproc)" --timeout 300 -E "$lsan_dtls_crash"
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	OMP_NUM_THREADS=1 ctest --test-dir build-asan --timeout 300 -R "$lsan_dtls_crash"
 
 echo "== end to end in a QEMU guest (static guests over TCP and vsock)"
 tests/vm/run.sh build
