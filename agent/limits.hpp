@@ -48,7 +48,6 @@ public:
 	Charge(const Charge &) = delete;
 	Charge &operator=(const Charge &) = delete;
 	~Charge() { set(0); }
-	uint64_t bytes() const { return n_; }
 	void swap(Charge &o) noexcept
 	{
 		std::swap(b_, o.b_);
@@ -112,14 +111,9 @@ public:
 			by_peer_.erase(it);
 		--open_;
 	}
-	uint32_t open() const
-	{
-		std::lock_guard lk(lock_);
-		return open_;
-	}
 
 private:
-	mutable std::mutex lock_;
+	std::mutex lock_;
 	uint32_t per_peer_, total_, open_ = 0;
 	std::map<std::string, uint32_t> by_peer_;
 };
