@@ -8,6 +8,7 @@
 
 #include "limits.hpp"
 #include "messages.hpp"
+#include "metrics.hpp"
 #include "rpc/net.hpp"
 #include "rpc/sha256.hpp"
 #include "rpc/wire.hpp"
@@ -21,6 +22,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,6 +44,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +52,7 @@
 using namespace vaccel::rpc;
 using vaccel::agent::Budget;
 using vaccel::agent::Charge;
+using vaccel::agent::Metrics;
 using vaccel::agent::PeerQuota;
 using vaccel::agent::PeerSlots;
 
@@ -78,6 +82,8 @@ struct Options {
 	uint64_t arena_max = 256ull << 20;
 	uint64_t mailbox_max = kMaxMailbox;
 	bool quiet = false;
+	std::string metrics;	   // --metrics URI, "" for none
+	bool metrics_public = false; // --metrics-public
 };
 Options opt;
 
@@ -96,6 +102,8 @@ void say(const char *fmt, ...)
 
 // Every byte the agent holds for guests is charged here first.
 Budget budget;
+// What --metrics serves; counts nothing without it.
+Metrics metrics;
 
 // Blobs by content hash, shared by every connection. Entries in use by a
 // resource are pinned; unpinned ones are evicted, oldest first, past the
@@ -151,6 +159,11 @@ public:
 	{
 		std::lock_guard lk(lock_);
 		return total_;
+	}
+	size_t entries()
+	{
+		std::lock_guard lk(lock_);
+		return map_.size();
 	}
 
 private:
@@ -332,9 +345,10 @@ private:
 class Connection {
 public:
 	Connection(uint64_t id, Stream s, std::string peer, std::string peer_key,
-		   bool unix_peer)
+		   Metrics::Transport transport)
 		: id_(id), s_(std::move(s)), peer_(std::move(peer)),
-		  peer_key_(std::move(peer_key)), unix_peer_(unix_peer),
+		  peer_key_(std::move(peer_key)), transport_(transport),
+		  unix_peer_(transport == Metrics::kUnix),
 		  opened_ns_(monotonic_ns()), last_request_ns_(opened_ns_),
 		  no_session_since_ns_(opened_ns_)
 	{
@@ -409,6 +423,8 @@ private:
 	void sessions_changed()
 	{
 		no_session_since_ns_.store(sessions_.empty() ? monotonic_ns() : 0);
+		metrics.sessions((int)sessions_.size() - counted_sessions_);
+		counted_sessions_ = (int)sessions_.size();
 	}
 public:
 	// The watchdog's: give back buffers above kKeepBytes of a connection
@@ -437,8 +453,33 @@ private:
 	Stream s_;
 	std::string peer_;     // for the log: "unix uid 1000 pid 42", an address
 	std::string peer_key_; // whom limits and the cache count it for
+	Metrics::Transport transport_;
 	bool unix_peer_;
 	std::atomic<bool> hello_{false};
+	// For the metrics: the operation being served (-1: none), the plugin
+	// that serves it, the status of the last reply, sessions counted.
+	int cur_op_ = -1, cur_plugin_ = 0, last_status_ = 0;
+	int counted_sessions_ = 0;
+	Metrics::Local counted_; // this connection's counters
+	// Plugins by (session hint, op), looked up once per connection; the
+	// last one asked for is at hand.
+	std::unordered_map<uint64_t, int> plugin_of_;
+	uint64_t last_key_ = UINT64_MAX;
+	void serving(unsigned op, const vaccel_session *s)
+	{
+		if (!metrics.on())
+			return;
+		cur_op_ = (int)op;
+		uint64_t key = (uint64_t)s->hint << 32 | op;
+		if (key == last_key_)
+			return;
+		auto it = plugin_of_.find(key);
+		if (it == plugin_of_.end())
+			it = plugin_of_.emplace(key, metrics.plugin_index(vaccel_plugin_for_op(
+					(vaccel_op_type_t)op, s->hint))).first;
+		cur_plugin_ = it->second;
+		last_key_ = key;
+	}
 	uint16_t version_ = kVersion; // agreed in HELLO
 	// The request being handled, for the paths an error may mention.
 	const uint8_t *request_ = nullptr;
@@ -501,6 +542,9 @@ int Connection::reply(const Header &req, int status, std::vector<iovec> &iov,
 	uint8_t hb[kHeaderSize];
 	encode_header(h, hb);
 	iov[0] = iovec{hb, kHeaderSize};
+	last_status_ = status;
+	if (metrics.on())
+		counted_.out.add(kHeaderSize + len);
 	return s_.writev_all(iov.data(), (int)iov.size(), fd);
 }
 
@@ -510,6 +554,8 @@ void Connection::serve()
 	Bytes &body = body_;
 	const char *why = "closed by the peer";
 	active_connections++;
+	if (metrics.on())
+		metrics.opened(transport_, counted_);
 	for (;;) {
 		uint8_t hb[kHeaderSize];
 		if (active_connections.load() <= nr_cpus)
@@ -519,7 +565,8 @@ void Connection::serve()
 		if (s_.read_exact(hb, kHeaderSize, true))
 			break;
 		busy_.store(true);
-		last_request_ns_.store(monotonic_ns());
+		const long long started = monotonic_ns();
+		last_request_ns_.store(started);
 		std::unique_lock buffers(buffers_lock_);
 		// The error lines of this request alone go to its guest.
 		vaccel_error_clear();
@@ -554,6 +601,7 @@ void Connection::serve()
 				     "bytes refused: out of memory or the memory "
 				     "budget (%" PRIu64 " bytes) is spent", id_,
 				     h.body_len, budget.limit());
+			metrics.refused(Metrics::kMemory);
 			if (s_.discard(h.body_len) || !s_.at_message_end() ||
 			    reply(h, VACCEL_ENOMEM)) {
 				why = "dropped: truncated frame";
@@ -578,6 +626,12 @@ void Connection::serve()
 			}
 			request_ = body.data();
 			request_len_ = body.size();
+			if (metrics.on()) {
+				if (h.type < Metrics::kMessages)
+					counted_.requests[h.type].add(1);
+				counted_.in.add(kHeaderSize + h.body_len);
+				cur_op_ = -1;
+			}
 			ok = handle(h, body);
 		} catch (const std::bad_alloc &) {
 			// No reply was sent (they are written whole, last): this
@@ -593,13 +647,19 @@ void Connection::serve()
 			why = "dropped: protocol violation";
 			break;
 		}
-		last_request_ns_.store(monotonic_ns());
+		long long ended = monotonic_ns();
+		if (cur_op_ >= 0)
+			metrics.call(counted_, (unsigned)cur_op_, cur_plugin_,
+				     last_status_ == VACCEL_OK, (uint64_t)(ended - started));
+		last_request_ns_.store(ended);
 		buffers.unlock();
 		busy_.store(false);
 	}
 	active_connections--;
 	size_t n = sessions_.size();
 	release_all();
+	if (metrics.on())
+		metrics.closed(transport_, counted_);
 	{
 		std::lock_guard lk(fd_lock_);
 		if (stop_why_)
@@ -682,6 +742,7 @@ bool Connection::on_arena(const Header &h, Reader &r)
 		// The guest goes on without one, its arrays on the socket.
 		vaccel_warn("[agent] connection %" PRIu64 ": no arena of %" PRIu64
 			    " bytes: the memory budget is spent", id_, size);
+		metrics.refused(Metrics::kMemory);
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
 	Fd fd;
@@ -712,6 +773,7 @@ bool Connection::on_mailbox(const Header &h, Reader &r)
 	if (!mailbox_charge_.set(mailbox_bytes(cap))) {
 		vaccel_warn("[agent] connection %" PRIu64 ": no mailbox: the "
 			    "memory budget is spent", id_);
+		metrics.refused(Metrics::kMemory);
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
 	auto map = std::make_unique<SharedMap>();
@@ -788,6 +850,7 @@ bool Connection::on_blob_query(const Header &h, Reader &r)
 		Digest d;
 		memcpy(d.data(), r.take(32), 32);
 		have[i] = cache.get(d, peer_key_) != nullptr;
+		metrics.cache_lookup(have[i]);
 	}
 	std::vector<iovec> iov{{}, {have.data(), have.size()}};
 	return reply(h, 0, iov) == 0;
@@ -809,6 +872,8 @@ bool Connection::on_blob_put(const Header &h, const Bytes &body)
 	bool stored = false;
 	if (int ret = cache.put(real, body.data() + 32, body.size() - 32, peer_key_,
 				stored)) {
+		if (ret == VACCEL_ENOMEM)
+			metrics.refused(Metrics::kMemory);
 		vaccel_error("[agent] connection %" PRIu64 ": blob of %zu bytes "
 			     "refused: %s", id_, body.size() - 32,
 			     ret == VACCEL_ENOMEM ? "the agent's memory budget is spent"
@@ -975,6 +1040,7 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 		return reply(h, VACCEL_EINVAL) == 0;
 	if (op.op >= VACCEL_OP_MAX)
 		return reply(h, VACCEL_ENOTSUP) == 0;
+	serving(op.op, s);
 	std::string library;
 	if ((ret = exec_allowed(op, library)))
 		return reply(h, ret) == 0;
@@ -1009,6 +1075,7 @@ bool Connection::on_op(const Header &h, const Bytes &body)
 		vaccel_error("[agent] connection %" PRIu64 ": outputs of %" PRIu64
 			     " bytes refused: out of memory or the memory budget "
 			     "is spent", id_, op.write_total);
+		metrics.refused(Metrics::kMemory);
 		return reply(h, VACCEL_ENOMEM) == 0;
 	}
 	uint8_t *out = fresh ? grown.data() : out_.data();
@@ -1249,6 +1316,7 @@ bool Connection::on_model(const Header &h, const Bytes &body)
 	if (!s || it == resources_.end() || it->second.sess != s)
 		return reply(h, VACCEL_EINVAL) == 0;
 	vaccel_resource *model = it->second.res;
+	serving(t.op, s);
 	Writer w, st;
 	std::vector<iovec> iov(1);
 	int ret = VACCEL_OK;
@@ -1395,12 +1463,20 @@ void usage(FILE *out)
 		"      --mailbox-max BYTES  largest message a unix-socket guest may\n"
 		"                           pass through a shared-memory mailbox\n"
 		"                           (default and at most 1 MiB; 0: none)\n"
+		"      --metrics URI        serve Prometheus metrics (/metrics) and\n"
+		"                           health (/health/live, /health/ready)\n"
+		"                           over HTTP at tcp://host:port (port 0\n"
+		"                           picks one); loopback only unless\n"
+		"      --metrics-public     is given too\n"
 		"  -q, --quiet              no connection log lines (VACCEL_LOG_LEVEL:\n"
 		"                           1 error, 2 warn, 3 info (the agent's\n"
 		"                           default), 4 debug)\n"
 		"  -V, --version            the version, and the protocol's\n"
 		"  -h, --help               this text\n\n"
-		"Each listener prints 'listening on URI' on stdout once ready.\n"
+		"Each listener prints 'listening on URI' on stdout once ready, the\n"
+		"metrics endpoint 'metrics on http://host:port'. Sockets passed by\n"
+		"systemd (LISTEN_FDS) are listened on as well; with NOTIFY_SOCKET\n"
+		"the agent tells systemd when it is ready and when it stops.\n"
 		"SIGTERM or SIGINT: stop accepting, finish calls in flight (up to\n"
 		"--drain-timeout-s), exit.\n",
 		(unsigned long long)kDefaultMaxMessage);
@@ -1422,7 +1498,7 @@ int parse_options(int argc, char **argv)
 	enum { EXEC_DIR = 1000, GUEST_LIBS, REMOTE, MAX_MSG, MAX_SESS, MAX_RES,
 	       MAX_CONN, CACHE, TIMEOUT, SPIN, SPIN_MAX, ARENA,
 	       MAILBOX, PER_PEER, BUDGET, HANDSHAKE, IDLE, DRAIN, SOCK_MODE,
-	       USER, PIN_QUOTA };
+	       USER, PIN_QUOTA, METRICS, METRICS_PUBLIC };
 	static const option longs[] = {
 		{"address", required_argument, nullptr, 'a'},
 		{"exec-dir", required_argument, nullptr, EXEC_DIR},
@@ -1446,6 +1522,8 @@ int parse_options(int argc, char **argv)
 		{"socket-mode", required_argument, nullptr, SOCK_MODE},
 		{"user", required_argument, nullptr, USER},
 		{"pin-quota", required_argument, nullptr, PIN_QUOTA},
+		{"metrics", required_argument, nullptr, METRICS},
+		{"metrics-public", no_argument, nullptr, METRICS_PUBLIC},
 		{"quiet", no_argument, nullptr, 'q'},
 		{"help", no_argument, nullptr, 'h'},
 		{"version", no_argument, nullptr, 'V'},
@@ -1576,6 +1654,17 @@ int parse_options(int argc, char **argv)
 				return 2;
 			opt.pin_quota = v;
 			break;
+		case METRICS:
+			if (!vaccel::agent::metrics_available()) {
+				fprintf(stderr, "vaccel-agent: --metrics: this agent "
+					"was built without libmicrohttpd\n");
+				return 2;
+			}
+			opt.metrics = optarg;
+			break;
+		case METRICS_PUBLIC:
+			opt.metrics_public = true;
+			break;
 		case 'q':
 			opt.quiet = true;
 			break;
@@ -1590,7 +1679,8 @@ int parse_options(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || opt.addrs.empty()) {
+	// Sockets passed by systemd (socket activation) count as addresses.
+	if (optind != argc || (opt.addrs.empty() && !getenv("LISTEN_FDS"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -1682,6 +1772,115 @@ int drop_privileges(const std::vector<Address> &addrs)
 	return 0;
 }
 
+// Tells systemd (Type=notify) how the agent is doing: "READY=1",
+// "STOPPING=1". The protocol is one datagram on the unix socket named in
+// NOTIFY_SOCKET (a path, or '@' for the abstract namespace); it is written
+// here rather than taken from libsystemd so that the static agent, which
+// links libc alone, speaks it too.
+void notify_systemd(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	sockaddr_un sa{};
+	size_t n = path ? strlen(path) : 0;
+	if (!n || (path[0] != '/' && path[0] != '@') || n >= sizeof sa.sun_path)
+		return;
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, n);
+	if (path[0] == '@')
+		sa.sun_path[0] = 0;
+	Fd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	if (fd && sendto(fd.get(), state, strlen(state), MSG_NOSIGNAL,
+			 (const sockaddr *)&sa,
+			 (socklen_t)(offsetof(sockaddr_un, sun_path) + n)) < 0)
+		vaccel_warn("[agent] cannot tell systemd %s: %s", state, strerror(errno));
+}
+
+// The address a socket is bound to (a listener passed in by systemd);
+// VACCEL_EINVAL for a family that is not unix, TCP or vsock. The agent's
+// alone: the guest side's libc needs stay few (docs/unikernels.md).
+int address_of(int fd, Address &out)
+{
+	sockaddr_storage ss{};
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (sockaddr *)&ss, &len) != 0)
+		return errno;
+	char buf[INET6_ADDRSTRLEN];
+	out = Address();
+	switch (ss.ss_family) {
+	case AF_UNIX: {
+		auto *un = (const sockaddr_un *)&ss;
+		size_t n = len > offsetof(sockaddr_un, sun_path)
+				   ? len - offsetof(sockaddr_un, sun_path) : 0;
+		out.kind = Address::kUnix;
+		if (n && un->sun_path[0] == 0) // abstract: shown with '@'
+			out.path = "@" + std::string(un->sun_path + 1, n - 1);
+		else
+			out.path = std::string(un->sun_path, strnlen(un->sun_path, n));
+		return 0;
+	}
+	case AF_INET: {
+		auto *in = (const sockaddr_in *)&ss;
+		out.kind = Address::kTcp;
+		out.host = inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
+		out.port = ntohs(in->sin_port);
+		return 0;
+	}
+	case AF_INET6: {
+		auto *in = (const sockaddr_in6 *)&ss;
+		out.kind = Address::kTcp;
+		out.host = inet_ntop(AF_INET6, &in->sin6_addr, buf, sizeof buf);
+		out.port = ntohs(in->sin6_port);
+		return 0;
+	}
+	case AF_VSOCK: {
+		auto *vm = (const sockaddr_vm *)&ss;
+		out.kind = Address::kVsock;
+		out.cid = vm->svm_cid;
+		out.port = vm->svm_port;
+		return 0;
+	}
+	}
+	return VACCEL_EINVAL;
+}
+
+// Listening sockets passed by systemd (socket activation): descriptors 3
+// to 3 + LISTEN_FDS - 1, if LISTEN_PID is this process. Each must be a
+// listening stream socket. They are systemd's: the agent never removes
+// their files. Returns 0, or 2 with the reason on stderr.
+int take_activated(std::vector<Fd> &listeners, std::vector<Address> &addrs)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	if (!fds)
+		return 0;
+	uint64_t n = 0, p = 0;
+	bool ours = pid && parse_num(pid, 1, INT_MAX, p) && (pid_t)p == getpid();
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (!ours)
+		return 0; // meant for another process
+	if (!parse_num(fds, 0, 1024, n)) {
+		fprintf(stderr, "vaccel-agent: LISTEN_FDS=%s: not a count\n", fds);
+		return 2;
+	}
+	for (int fd = 3; fd < 3 + (int)n; ++fd) {
+		int listening = 0, type = 0;
+		socklen_t len = sizeof listening, tlen = sizeof type;
+		Address a;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) || !listening ||
+		    type != SOCK_STREAM || address_of(fd, a)) {
+			fprintf(stderr, "vaccel-agent: descriptor %d from systemd is "
+				"not a listening unix, TCP or vsock stream socket\n", fd);
+			return 2;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		listeners.emplace_back(fd);
+		addrs.push_back(a);
+	}
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -1723,14 +1922,28 @@ int main(int argc, char **argv)
 		vaccel_warn("[agent] no plugin is loaded (VACCEL_PLUGINS=%s): "
 			    "every operation will fail with ENOTSUP",
 			    getenv("VACCEL_PLUGINS") ? getenv("VACCEL_PLUGINS") : "");
+	std::vector<std::string> plugin_names;
 	for (size_t i = 0; i < nr_plugins; ++i) {
 		const char *name;
 		vaccel_plugin_info(i, &name, nullptr, nullptr);
 		say("plugin %s", name);
+		plugin_names.push_back(name);
 		if (strcmp(name, "rpc") == 0)
 			vaccel_warn("[agent] the rpc plugin is loaded: calls "
 				    "may loop back to an agent");
 	}
+	std::vector<Metrics::Attempt> attempts;
+	for (size_t i = 0; i < vaccel_plugin_attempt_count(); ++i) {
+		char spec[256], why[512];
+		int code = 0;
+		if (vaccel_plugin_attempt(i, spec, sizeof spec, &code, why, sizeof why) == 0)
+			attempts.push_back({spec, code, why});
+	}
+	metrics.set_plugins(std::move(plugin_names), std::move(attempts));
+	metrics.gauges = [] {
+		return Metrics::Gauges{budget.limit(), budget.used(), opt.cache_bytes,
+				       cache.bytes(), cache.entries()};
+	};
 
 	if (!opt.memory_budget) {
 		long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
@@ -1808,13 +2021,67 @@ int main(int argc, char **argv)
 		listeners.push_back(std::move(fd));
 		bound_addrs.push_back(bound);
 	}
+	// Sockets from systemd, after the agent's own: own_files lines up
+	// with the first ones only, and those from systemd are never removed.
+	if (take_activated(listeners, bound_addrs)) {
+		remove_own_files();
+		return 2;
+	}
+	own_files.resize(bound_addrs.size(), {0, 0});
+	if (listeners.empty()) {
+		fprintf(stderr, "vaccel-agent: no address to listen on\n");
+		return 2;
+	}
+	// The metrics endpoint: TCP, on loopback unless --metrics-public.
+	Fd metrics_fd;
+	Address metrics_addr;
+	if (!opt.metrics.empty()) {
+		Address a;
+		std::string why;
+		int ret = parse_address(opt.metrics, a, why);
+		if (!ret && a.kind != Address::kTcp)
+			why = "the metrics endpoint is tcp://host:port", ret = VACCEL_EINVAL;
+		if (!ret && (ret = listen_on(a, true, metrics_fd, metrics_addr)))
+			why = strerror(ret);
+		if (!ret && !opt.metrics_public && !bound_to_loopback(metrics_fd.get()))
+			why = "not a loopback address (add --metrics-public to serve "
+			      "metrics beyond this host)", ret = VACCEL_EPERM;
+		if (ret) {
+			fprintf(stderr, "vaccel-agent: --metrics %s: %s\n",
+				opt.metrics.c_str(), why.c_str());
+			remove_own_files();
+			return 2;
+		}
+		metrics.enable();
+	}
 	if (!opt.user.empty() && drop_privileges(bound_addrs)) {
 		remove_own_files();
 		return 1;
 	}
+	vaccel::agent::MetricsServer *metrics_server = nullptr;
+	if (metrics_fd) {
+		std::string why;
+		metrics_server = vaccel::agent::metrics_serve(metrics, metrics_fd.get(), why);
+		if (!metrics_server) {
+			fprintf(stderr, "vaccel-agent: --metrics %s: %s\n",
+				opt.metrics.c_str(), why.c_str());
+			remove_own_files();
+			return 1;
+		}
+		metrics_fd.release(); // the server's now
+	}
+	// Ready before it says so: whoever reads the lines below may ask.
+	metrics.set_listening();
 	for (auto &b : bound_addrs)
 		printf("listening on %s\n", b.uri().c_str());
+	if (metrics_server)
+		printf("metrics on http://%s:%u\n",
+		       metrics_addr.host.find(':') != std::string::npos
+			       ? ("[" + metrics_addr.host + "]").c_str()
+			       : metrics_addr.host.c_str(),
+		       metrics_addr.port);
 	fflush(stdout);
+	notify_systemd("READY=1");
 
 	std::vector<Live> live;
 	uint64_t next_id = 1;
@@ -1855,6 +2122,9 @@ int main(int argc, char **argv)
 				if (!slots.take(key, full)) {
 					vaccel_error("[agent] connection from %s refused: "
 						     "%s is reached", desc.c_str(), full);
+					metrics.refused(strstr(full, "per-peer")
+								? Metrics::kPeerFull
+								: Metrics::kAgentFull);
 					continue;
 				}
 			} catch (const std::exception &) {
@@ -1870,7 +2140,10 @@ int main(int argc, char **argv)
 					next_id++,
 					Stream(std::move(c), opt.timeout_ms, opt.spin_us,
 					       opt.spin_max_us),
-					desc, key, peer.ss_family == AF_UNIX);
+					desc, key,
+					peer.ss_family == AF_UNIX    ? Metrics::kUnix
+					: peer.ss_family == AF_VSOCK ? Metrics::kVsock
+								     : Metrics::kTcp);
 				auto done = std::make_shared<std::atomic<bool>>(false);
 				std::thread t([conn, done] {
 					conn->serve();
@@ -1883,10 +2156,13 @@ int main(int argc, char **argv)
 				// is refused, the others go on.
 				vaccel_error("[agent] connection from %s refused: %s",
 					     desc.c_str(), e.what());
+				metrics.refused(Metrics::kNoThread);
 				slots.give_back(key);
 			}
 		}
 	}
+	metrics.set_stopping();
+	notify_systemd("STOPPING=1");
 	say("shutting down: finishing %zu connection(s)", live.size());
 	listeners.clear();
 	// Idle connections wake up and end; a call in flight finishes and its
@@ -1916,6 +2192,7 @@ int main(int argc, char **argv)
 	for (auto &l : live)
 		l.thread.join();
 	live.clear();
+	metrics_stop(metrics_server);
 	remove_own_files();
 	vaccel_cleanup();
 	say("stopped");

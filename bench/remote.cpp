@@ -9,11 +9,13 @@
 //                                unix socket: the numeric arrays cross in
 //                                the shared arena, docs/protocol.md)
 // the last two, and the non-spinning noop again, with both sides in turns
-// (BM_pair_*).
+// (BM_pair_*); and what --metrics costs a call: the same noop frames from a
+// raw client to an agent without metrics and to one with them.
 #include <vaccel.h>
 
 #include "agent.hpp"
 #include "paired.hpp"
+#include "../tests/rpc/raw_client.hpp"
 
 #include <benchmark/benchmark.h>
 #include <cerrno>
@@ -256,6 +258,66 @@ void BM_pair_noop_unix_nospin(benchmark::State &st) { pair_noop_nospin(st, false
 void BM_pair_noop_tcp_nospin(benchmark::State &st) { pair_noop_nospin(st, true); }
 BENCHMARK(BM_pair_noop_unix_nospin)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_pair_noop_tcp_nospin)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// The agent's own cost of counting (--metrics): noop frames sent by one
+// client, in turns, to an agent without metrics ("raw transport" column)
+// and to one with them; everything but the counting is the same. The
+// client busy-polls for replies, as the rpc plugin does, so that the
+// agent's path is most of what is timed.
+void BM_pair_noop_metrics(benchmark::State &st)
+{
+	const int calls = 500;
+	vtest::Agent off(lib("vaccel-noop"), {"-q", "-a", "unix://" + sock_path("m0")});
+	vtest::Agent on(lib("vaccel-noop"), {"-q", "-a", "unix://" + sock_path("m1"),
+					     "--metrics", "tcp://127.0.0.1:0"});
+	vtest::Raw a(off.addr(0)), b(on.addr(0));
+	int64_t sa = a.open_session(), sb = b.open_session();
+	if (sa < 0 || sb < 0 || on.metrics_url().empty()) {
+		st.SkipWithError("no agent with --metrics (built without libmicrohttpd?)");
+		for (auto _ : st) {
+		}
+		return;
+	}
+	struct Frame {
+		std::vector<uint8_t> bytes;
+		Frame(int64_t sid)
+		{
+			auto body = vtest::Raw::op_body(sid, VACCEL_OP_NOOP, {}, {});
+			vaccel::rpc::Header h;
+			h.type = (uint16_t)vaccel::rpc::Msg::op;
+			h.id = 1;
+			h.body_len = (uint32_t)body.size();
+			bytes.resize(vaccel::rpc::kHeaderSize);
+			vaccel::rpc::encode_header(h, bytes.data());
+			bytes.insert(bytes.end(), body.begin(), body.end());
+		}
+	} fa(sa), fb(sb);
+	auto run = [&](int fd, const Frame &f) {
+		// A noop's reply is a header alone.
+		uint8_t reply[vaccel::rpc::kHeaderSize];
+		for (int i = 0; i < calls; ++i) {
+			if (send(fd, f.bytes.data(), f.bytes.size(), MSG_NOSIGNAL) !=
+			    (ssize_t)f.bytes.size())
+				return VACCEL_EIO;
+			size_t got = 0;
+			while (got < sizeof reply) {
+				ssize_t n = recv(fd, reply + got, sizeof reply - got,
+						 MSG_DONTWAIT);
+				if (n > 0)
+					got += (size_t)n;
+				else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+					return VACCEL_EIO;
+			}
+			if (vaccel::rpc::decode_header(reply).status != VACCEL_OK)
+				return VACCEL_EIO;
+		}
+		return VACCEL_OK;
+	};
+	vbench::paired(
+		st, [&] { return run(a.fd.get(), fa); }, [&] { return run(b.fd.get(), fb); },
+		calls);
+}
+BENCHMARK(BM_pair_noop_metrics)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 // 64 MiB out and back: a raw unix-socket echo against a remote arraycopy
 // (agent defaults), through the shared arena (arena:1, the default on a

@@ -293,6 +293,15 @@ int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound)
 	return 0;
 }
 
+bool bound_to_loopback(int fd)
+{
+	sockaddr_storage ss{};
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (sockaddr *)&ss, &len) != 0)
+		return false;
+	return ss.ss_family != AF_VSOCK && is_loopback((const sockaddr *)&ss);
+}
+
 Stream::Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us)
 	: fd_(std::move(fd)), timeout_ms_(timeout_ms), spin_us_(spin_us),
 	  spin_max_us_(spin_max_us)

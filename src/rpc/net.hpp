@@ -64,6 +64,10 @@ int connect_to(const Address &a, int timeout_ms, Fd &out);
 // address actually bound (port 0 resolved) is returned in @p bound.
 int listen_on(const Address &a, bool allow_remote, Fd &out, Address &bound);
 
+// Whether a bound socket is reached from this host only: 127/8, ::1, a
+// unix socket (not vsock, not a wildcard address).
+bool bound_to_loopback(int fd);
+
 // One direction of a mailbox, at the start of the shared mapping (the
 // writer's line, then the reader's). Both processes map it; every field is
 // read once per message and checked, since the other side may be hostile.

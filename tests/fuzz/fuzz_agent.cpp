@@ -143,6 +143,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	opt.mailbox_max = 1 << 16;
 	budget.set_limit(384 << 10);
 	pinned.set_quota(96 << 10);
+	metrics.enable(); // counted as with --metrics, rendered below
 	static char dir[] = "/tmp/vaccel-fuzz-exec.XXXXXX";
 	if (!mkdtemp(dir))
 		abort();
@@ -159,13 +160,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	std::thread t(guest, sv[1], data, size);
 	{
 		Connection c(1, Stream(Fd(sv[0]), opt.timeout_ms, 0, 0), "fuzz",
-			     "fuzz", true);
+			     "fuzz", Metrics::kUnix);
 		c.serve();
 	}
 	t.join();
 	close(sv[1]);
 	// Everything the connection held was given back.
 	if (budget.used() != cache.bytes())
+		abort();
+	// Whatever was counted renders; the connection's sessions are gone.
+	if (metrics.render().find("vaccel_agent_sessions 0\n") == std::string::npos)
 		abort();
 	return 0;
 }

@@ -75,20 +75,25 @@ public:
 			pid_ = -1;
 		posix_spawn_file_actions_destroy(&fa);
 		close(out[1]);
-		// One "listening on URI" line per -a, in order.
+		// One "listening on URI" line per -a, in order; then, with
+		// --metrics, "metrics on URL".
+		size_t want = 0;
+		bool want_metrics = false;
+		for (size_t i = 0; i < args.size(); ++i) {
+			bool metrics = i && args[i - 1] == "--metrics";
+			want_metrics |= metrics;
+			want += !metrics && args[i].find("://") != std::string::npos;
+		}
 		FILE *f = fdopen(out[0], "r");
 		char line[512];
 		while (f && fgets(line, sizeof line, f)) {
 			std::string l = line;
-			if (l.rfind("listening on ", 0) == 0) {
-				l = l.substr(13);
-				l.erase(l.find_last_not_of("\n") + 1);
-				addrs_.push_back(l);
-			}
-			size_t want = 0;
-			for (auto &a : args)
-				want += a.find("://") != std::string::npos;
-			if (addrs_.size() == want)
+			l.erase(l.find_last_not_of("\n") + 1);
+			if (l.rfind("listening on ", 0) == 0)
+				addrs_.push_back(l.substr(13));
+			else if (l.rfind("metrics on ", 0) == 0)
+				metrics_ = l.substr(11);
+			if (addrs_.size() == want && (!want_metrics || !metrics_.empty()))
 				break;
 		}
 		if (f)
@@ -106,6 +111,8 @@ public:
 	const std::string &addr(size_t i) const { return addrs_.at(i); }
 	size_t nr_addrs() const { return addrs_.size(); }
 	const std::string &unix_uri() const { return unix_; }
+	// http://host:port of --metrics ("" without it).
+	const std::string &metrics_url() const { return metrics_; }
 	pid_t pid() const { return pid_; }
 	std::string log() const
 	{
@@ -126,7 +133,7 @@ public:
 	}
 
 private:
-	std::string dir_, log_, unix_;
+	std::string dir_, log_, unix_, metrics_;
 	std::vector<std::string> addrs_;
 	pid_t pid_ = -1;
 	int status_ = 0;
