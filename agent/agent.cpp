@@ -1915,7 +1915,7 @@ int main(int argc, char **argv)
 	// VACCEL_LOG_LEVEL; without it an agent logs at info level, what an
 	// operator expects of a daemon (connections, limits, plugins).
 	size_t nr_plugins = vaccel_plugin_count();
-	if (!getenv("VACCEL_LOG_LEVEL"))
+	if (!getenv("VACCEL_LOG_LEVEL") && !getenv("VACCEL_DEBUG_LEVEL"))
 		vaccel_log_set_level(VACCEL_LOG_INFO);
 	say("vaccel-agent %s, protocol %u", VACCEL_VERSION, kVersion);
 	if (!nr_plugins)

@@ -19,8 +19,10 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -34,12 +36,52 @@ struct Symbol {
 
 struct Library {
 	void *handle = nullptr;
+	// A LIB resource of several files: all but the last are its
+	// dependencies, opened first with their symbols global, as upstream
+	// vAccel does; the last is the library called.
+	std::vector<void *> deps;
+	Library() = default;
+	Library(const Library &) = delete;
+	Library &operator=(const Library &) = delete;
 	~Library()
 	{
 		if (handle)
 			dlclose(handle);
+		for (auto it = deps.rbegin(); it != deps.rend(); ++it)
+			dlclose(*it);
 	}
 };
+
+// VACCEL_EXEC_DLOPEN_MODE: "now" (the default) or "lazy" symbol binding.
+int dlopen_mode()
+{
+	const char *v = getenv("VACCEL_EXEC_DLOPEN_MODE");
+	if (!v || strcasecmp(v, "now") == 0)
+		return RTLD_NOW;
+	if (strcasecmp(v, "lazy") == 0)
+		return RTLD_LAZY;
+	vaccel_warn("[exec] VACCEL_EXEC_DLOPEN_MODE=%s: want now or lazy; "
+		    "using now", v);
+	return RTLD_NOW;
+}
+
+// VACCEL_EXEC_DLCLOSE_ENABLED (formerly VACCEL_EXEC_DLCLOSE): whether a LIB
+// resource's libraries are closed when it leaves its last session (the
+// default) or stay loaded. Libraries given by path stay open either way:
+// they are cached for the process's life.
+bool dlclose_enabled()
+{
+	const char *v = getenv("VACCEL_EXEC_DLCLOSE_ENABLED");
+	if (!v && (v = getenv("VACCEL_EXEC_DLCLOSE")))
+		vaccel_warn("[exec] VACCEL_EXEC_DLCLOSE is deprecated, use "
+			    "VACCEL_EXEC_DLCLOSE_ENABLED");
+	if (!v || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0)
+		return true;
+	if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0)
+		return false;
+	vaccel_warn("[exec] VACCEL_EXEC_DLCLOSE_ENABLED=%s: want 1 or 0; using 1", v);
+	return true;
+}
 
 // Plugin state lives on the heap and is never destroyed: the runtime may
 // call fini() at process exit after this library's static destructors ran.
@@ -123,13 +165,12 @@ int lookup(HitCache &cache, const char *key, const char *name, Open &&open,
 		if (it == symbols.end()) {
 			auto &lib = libraries[key];
 			if (!lib) {
-				void *h = open();
-				if (!h) {
+				auto opened = std::make_unique<Library>();
+				if (!open(*opened)) {
 					libraries.erase(key);
 					return VACCEL_ENOENT;
 				}
-				lib = std::make_unique<Library>();
-				lib->handle = h;
+				lib = std::move(opened);
 			}
 			void *f = own_symbol(lib->handle, key, name);
 			if (!f)
@@ -149,26 +190,19 @@ int lookup(HitCache &cache, const char *key, const char *name, Open &&open,
 	}
 }
 
-void *open_path(const char *path)
+void *open_path(const char *path, int scope = RTLD_LOCAL)
 {
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(path, dlopen_mode() | scope);
 	if (!h)
 		vaccel_error("[exec] cannot open %s: %s", path, dlerror());
 	return h;
 }
 
-// A LIB resource held in memory has no file to dlopen: give it an anonymous
-// one.
-void *open_resource(vaccel_resource *res)
+// A blob held in memory has no file to dlopen: give it an anonymous one.
+void *open_blob(const vaccel_resource *res, const vaccel_blob *b, int scope)
 {
-	if (res->nr_blobs < 1) {
-		vaccel_error("[exec] resource %" PRId64 " has no library",
-			     res->id);
-		return nullptr;
-	}
-	vaccel_blob *b = res->blobs[0];
 	if (b->path)
-		return open_path(b->path);
+		return open_path(b->path, scope);
 	int fd = memfd_create(b->name ? b->name : "vaccel-lib", MFD_CLOEXEC);
 	if (fd < 0) {
 		vaccel_error("[exec] memfd_create: %s", strerror(errno));
@@ -191,9 +225,26 @@ void *open_resource(vaccel_resource *res)
 		left -= (size_t)w;
 	}
 	std::string path = "/proc/self/fd/" + std::to_string(fd);
-	void *h = open_path(path.c_str());
+	void *h = open_path(path.c_str(), scope);
 	close(fd);
 	return h;
+}
+
+bool open_resource(vaccel_resource *res, Library &lib)
+{
+	if (res->nr_blobs < 1) {
+		vaccel_error("[exec] resource %" PRId64 " has no library",
+			     res->id);
+		return false;
+	}
+	for (size_t i = 0; i + 1 < res->nr_blobs; ++i) {
+		void *d = open_blob(res, res->blobs[i], RTLD_GLOBAL);
+		if (!d)
+			return false; // ~Library closes those opened
+		lib.deps.push_back(d);
+	}
+	lib.handle = open_blob(res, res->blobs[res->nr_blobs - 1], RTLD_LOCAL);
+	return lib.handle != nullptr;
 }
 
 std::string resource_key(const vaccel_resource *res)
@@ -207,7 +258,8 @@ int exec_exec(vaccel_session *, const char *library, const char *fn_symbol,
 {
 	exec_fn fn = nullptr;
 	int ret = lookup(tls_paths, library, fn_symbol,
-			 [&] { return open_path(library); }, &fn);
+			 [&](Library &lib) { return (lib.handle = open_path(library)) != nullptr; },
+			 &fn);
 	if (ret)
 		return ret;
 	return fn(read, nr_read, write, nr_write);
@@ -226,7 +278,7 @@ int exec_with_resource(vaccel_session *, vaccel_resource *res,
 	}
 	std::shared_lock calls(state.closing);
 	int ret = lookup(tls_resources, key.c_str(), fn_symbol,
-			 [&] { return open_resource(res); }, &fn);
+			 [&](Library &lib) { return open_resource(res, lib); }, &fn);
 	if (ret)
 		return ret;
 	return fn(read, nr_read, write, nr_write);
@@ -236,7 +288,8 @@ int exec_with_resource(vaccel_session *, vaccel_resource *res,
 // the calls running its code (in other threads) have returned.
 int exec_resource_unregister(vaccel_resource *res, vaccel_session *)
 {
-	if (res->type != VACCEL_RESOURCE_LIB || vaccel_resource_refcount(res) > 0)
+	if (res->type != VACCEL_RESOURCE_LIB || vaccel_resource_refcount(res) > 0 ||
+	    !dlclose_enabled())
 		return VACCEL_OK;
 	try {
 		std::string key = resource_key(res);

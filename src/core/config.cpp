@@ -2,6 +2,7 @@
 #include "guard.hpp"
 #include "runtime.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <strings.h>
@@ -10,9 +11,22 @@ using vaccel::core::dup_cstr;
 
 namespace {
 
-bool env_bool(const char *name, bool dflt)
+// The value of @p name; if only the deprecated @p old is set, its value,
+// with a warning (the runtime's log is not set up yet: stderr).
+const char *env_renamed(const char *name, const char *old)
 {
 	const char *v = getenv(name);
+	if (v || !old)
+		return v;
+	v = getenv(old);
+	if (v)
+		fprintf(stderr, "vaccel: %s is deprecated, use %s\n", old, name);
+	return v;
+}
+
+bool env_bool(const char *name, bool dflt, const char *old = nullptr)
+{
+	const char *v = env_renamed(name, old);
 	if (!v || !*v)
 		return dflt;
 	return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
@@ -53,7 +67,8 @@ extern "C" int vaccel_config_init_from_env(struct vaccel_config *config)
 	if (!config)
 		return VACCEL_EINVAL;
 	vaccel_log_level_t level = VACCEL_LOG_ERROR;
-	if (const char *v = getenv("VACCEL_LOG_LEVEL"); v && *v) {
+	if (const char *v = env_renamed("VACCEL_LOG_LEVEL", "VACCEL_DEBUG_LEVEL");
+	    v && *v) {
 		char *end = nullptr;
 		long l = strtol(v, &end, 10);
 		if (*end == '\0' && l >= VACCEL_LOG_ERROR &&
@@ -64,10 +79,11 @@ extern "C" int vaccel_config_init_from_env(struct vaccel_config *config)
 				"vaccel: ignoring VACCEL_LOG_LEVEL=%s (want 1..4)\n",
 				v);
 	}
-	return vaccel_config_init(config, getenv("VACCEL_PLUGINS"), level,
-				  getenv("VACCEL_LOG_FILE"),
+	return vaccel_config_init(config, env_renamed("VACCEL_PLUGINS", "VACCEL_BACKENDS"),
+				  level, getenv("VACCEL_LOG_FILE"),
 				  env_bool("VACCEL_PROFILING_ENABLED", false),
-				  env_bool("VACCEL_VERSION_IGNORE", false));
+				  env_bool("VACCEL_VERSION_IGNORE", false,
+					   "VACCEL_IGNORE_VERSION"));
 }
 
 extern "C" int vaccel_config_init_from(struct vaccel_config *config,

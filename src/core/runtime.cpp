@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <dlfcn.h>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,22 +96,27 @@ int open_shared(const char *spec, Plugin &p, const vaccel_plugin_desc *&desc)
 	// A path, or a name: try libvaccel-<name>.so next to this library
 	// (the plugins built or installed with it, also in a build tree), in
 	// the configured plugin directory, then on the linker's search path.
+	// A file name ("libvaccel-noop.so", as upstream's documentation
+	// spells plugins, or "libmine.so.1") is looked for in the same places
+	// as it is.
 	std::vector<std::string> tries;
 	if (strchr(spec, '/')) {
 		tries.push_back(spec);
 	} else {
+		std::string file = strstr(spec, ".so") ? std::string(spec)
+						       : "libvaccel-" + std::string(spec) + ".so";
 		Dl_info self{};
 		if (dladdr((void *)&open_shared, &self) && self.dli_fname &&
 		    strchr(self.dli_fname, '/')) {
 			std::string dir(self.dli_fname);
 			dir.erase(dir.rfind('/'));
-			tries.push_back(dir + "/libvaccel-" + spec + ".so");
+			tries.push_back(dir + "/" + file);
 		}
 		if (*VACCEL_PLUGIN_DIR)
-			tries.push_back(std::string(VACCEL_PLUGIN_DIR) + "/libvaccel-" +
-					spec + ".so");
-		tries.push_back(std::string("libvaccel-") + spec + ".so");
-		tries.push_back(spec);
+			tries.push_back(std::string(VACCEL_PLUGIN_DIR) + "/" + file);
+		tries.push_back(file);
+		if (file != spec)
+			tries.push_back(spec);
 	}
 	std::string err;
 	for (auto &t : tries) {
@@ -353,8 +359,13 @@ int Runtime::load_one(const char *spec) noexcept
 		auto p = std::make_unique<Plugin>();
 		std::string what = spec;
 		const vaccel_plugin_desc *desc = nullptr;
-		if (!strchr(spec, '/'))
+		if (!strchr(spec, '/')) {
 			desc = find_builtin(spec);
+			// "libvaccel-noop.so" names the builtin "noop" too.
+			std::string_view v(spec);
+			if (!desc && v.starts_with("libvaccel-") && v.ends_with(".so"))
+				desc = find_builtin(std::string(v.substr(10, v.size() - 13)).c_str());
+		}
 		if (desc) {
 			p->origin = "builtin";
 		} else {

@@ -45,7 +45,8 @@ public:
 private:
 	static constexpr const char *kNames[] = {
 		"VACCEL_PLUGINS", "VACCEL_LOG_LEVEL", "VACCEL_LOG_FILE",
-		"VACCEL_PROFILING_ENABLED", "VACCEL_VERSION_IGNORE"};
+		"VACCEL_PROFILING_ENABLED", "VACCEL_VERSION_IGNORE",
+		"VACCEL_BACKENDS", "VACCEL_DEBUG_LEVEL", "VACCEL_IGNORE_VERSION"};
 	std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
@@ -240,6 +241,40 @@ TEST(ConfigEnv, ReadsEveryVariable)
 	EXPECT_STREQ(heap->plugins, "libone.so:two");
 	EXPECT_STREQ(heap->log_file, "/tmp/v.log");
 	EXPECT_EQ(vaccel_config_delete(heap), VACCEL_OK);
+}
+
+// Upstream's former names still work, with a warning; the current name
+// wins where both are set.
+TEST(ConfigEnv, DeprecatedNames)
+{
+	EnvGuard env;
+	EnvGuard::clear();
+	setenv("VACCEL_BACKENDS", "noop", 1);
+	setenv("VACCEL_DEBUG_LEVEL", "4", 1);
+	setenv("VACCEL_IGNORE_VERSION", "1", 1);
+	struct vaccel_config c{};
+	::testing::internal::CaptureStderr();
+	ASSERT_EQ(vaccel_config_init_from_env(&c), VACCEL_OK);
+	std::string err = ::testing::internal::GetCapturedStderr();
+	EXPECT_STREQ(c.plugins, "noop");
+	EXPECT_EQ(c.log_level, VACCEL_LOG_DEBUG);
+	EXPECT_TRUE(c.version_ignore);
+	EXPECT_NE(err.find("VACCEL_BACKENDS is deprecated, use VACCEL_PLUGINS"),
+		  std::string::npos) << err;
+	EXPECT_NE(err.find("VACCEL_DEBUG_LEVEL is deprecated"), std::string::npos);
+	EXPECT_NE(err.find("VACCEL_IGNORE_VERSION is deprecated"), std::string::npos);
+	EXPECT_EQ(vaccel_config_release(&c), VACCEL_OK);
+
+	setenv("VACCEL_PLUGINS", "exec", 1);
+	setenv("VACCEL_LOG_LEVEL", "2", 1);
+	setenv("VACCEL_VERSION_IGNORE", "0", 1);
+	::testing::internal::CaptureStderr();
+	ASSERT_EQ(vaccel_config_init_from_env(&c), VACCEL_OK);
+	EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+	EXPECT_STREQ(c.plugins, "exec");
+	EXPECT_EQ(c.log_level, VACCEL_LOG_WARN);
+	EXPECT_FALSE(c.version_ignore);
+	EXPECT_EQ(vaccel_config_release(&c), VACCEL_OK);
 }
 
 TEST(ConfigEnv, DefaultsWhenUnset)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support.hpp"
 
+#include <dlfcn.h>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -202,4 +203,73 @@ TEST_F(Exec, UnregisteringWaitsForTheCallsRunningTheLibrary)
 	EXPECT_EQ(vaccel_exec_with_resource(&sess, &mem, "nap", &r, 1, &w, 1),
 		  VACCEL_EPERM);
 	EXPECT_EQ(vaccel_resource_release(&mem), VACCEL_OK);
+}
+
+// VACCEL_EXEC_DLOPEN_MODE, as upstream: "now" (the default) refuses a
+// library with a symbol nothing defines, "lazy" opens it and runs what does
+// not need that symbol.
+TEST_F(Exec, DlopenModeFromTheEnvironment)
+{
+	std::string user = vtest::lib("vaccel-test-user");
+	int32_t out = 0;
+	EXPECT_EQ(call(user.c_str(), "seven", 0, &out), VACCEL_ENOENT);
+	setenv("VACCEL_EXEC_DLOPEN_MODE", "lazy", 1);
+	EXPECT_EQ(call(user.c_str(), "seven", 0, &out), VACCEL_OK);
+	unsetenv("VACCEL_EXEC_DLOPEN_MODE");
+	EXPECT_EQ(out, 7);
+}
+
+namespace {
+// Registers a LIB resource of @p paths, calls plus_dep(2), unregisters it.
+void run_plus_dep(vaccel_session *sess, const std::vector<std::string> &paths,
+		  int expect, int32_t *out)
+{
+	std::vector<const char *> p;
+	for (auto &s : paths)
+		p.push_back(s.c_str());
+	vaccel_resource res{};
+	ASSERT_EQ(vaccel_resource_init_multi(&res, p.data(), p.size(),
+					     VACCEL_RESOURCE_LIB),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&res, sess), VACCEL_OK);
+	int32_t in = 2;
+	vaccel_arg r{}, w{};
+	vaccel_arg_init_from_buf(&r, &in, sizeof in, VACCEL_ARG_INT32, 0);
+	vaccel_arg_init_from_buf(&w, out, sizeof *out, VACCEL_ARG_INT32, 0);
+	EXPECT_EQ(vaccel_exec_with_resource(sess, &res, "plus_dep", &r, 1, &w, 1), expect);
+	EXPECT_EQ(vaccel_resource_unregister(&res, sess), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
+}
+} // namespace
+
+// A LIB resource of several files, as upstream: the last is the library
+// called, the others its dependencies, opened first with their symbols
+// global. All are closed when the resource leaves its last session.
+TEST_F(Exec, ResourceOfSeveralLibrariesOpensItsDependenciesFirst)
+{
+	std::string dep = vtest::lib("vaccel-test-dep"), user = vtest::lib("vaccel-test-user");
+	int32_t out = 0;
+	run_plus_dep(&sess, {user}, VACCEL_ENOENT, &out); // alone it cannot open
+	run_plus_dep(&sess, {dep, user}, VACCEL_OK, &out);
+	EXPECT_EQ(out, 42);
+	EXPECT_EQ(dlopen(user.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
+	EXPECT_EQ(dlopen(dep.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
+}
+
+// VACCEL_EXEC_DLCLOSE_ENABLED=0 (here by its deprecated name): the
+// libraries stay loaded after the resource is gone.
+TEST_F(Exec, DlcloseDisabledKeepsAResourcesLibrariesLoaded)
+{
+	std::string dep = vtest::lib("vaccel-test-dep"), user = vtest::lib("vaccel-test-user");
+	int32_t out = 0;
+	setenv("VACCEL_EXEC_DLCLOSE", "0", 1);
+	run_plus_dep(&sess, {dep, user}, VACCEL_OK, &out);
+	unsetenv("VACCEL_EXEC_DLCLOSE");
+	EXPECT_EQ(out, 42);
+	for (auto &p : {user, dep}) {
+		void *h = dlopen(p.c_str(), RTLD_NOW | RTLD_NOLOAD);
+		EXPECT_NE(h, nullptr) << p;
+		if (h)
+			dlclose(h);
+	}
 }

@@ -280,6 +280,25 @@ TEST_F(Plugin, NamesFindThePluginsNextToTheLibrary)
 	EXPECT_EQ(vaccel_plugin_load("no-such-plugin"), VACCEL_ENOENT);
 }
 
+// Plugins named by their file, as upstream's documentation does
+// (VACCEL_PLUGINS=libvaccel-noop.so), are found in the same places.
+TEST_F(Plugin, FileNamesFindThePluginsToo)
+{
+	struct vaccel_config cfg{};
+	ASSERT_EQ(vaccel_config_init(&cfg, "libvaccel-noop.so:libvaccel-exec.so",
+				     VACCEL_LOG_ERROR, nullptr, false, false),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_bootstrap_with_config(&cfg), VACCEL_OK);
+	vaccel_config_release(&cfg);
+	ASSERT_EQ(vaccel_plugin_count(), 2u);
+	const char *name = nullptr;
+	ASSERT_EQ(vaccel_plugin_info(0, &name, nullptr, nullptr), VACCEL_OK);
+	EXPECT_STREQ(name, "noop");
+	ASSERT_EQ(vaccel_plugin_info(1, &name, nullptr, nullptr), VACCEL_OK);
+	EXPECT_STREQ(name, "exec");
+	EXPECT_EQ(vaccel_plugin_load("libvaccel-no-such-plugin.so"), VACCEL_ENOENT);
+}
+
 namespace {
 
 // Two plugins linked into this program: one built with the host-memory
