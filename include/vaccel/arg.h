@@ -231,6 +231,56 @@ void vaccel_arg_array_reset_position(struct vaccel_arg_array *array);
 size_t vaccel_arg_array_count(const struct vaccel_arg_array *array);
 struct vaccel_arg *vaccel_arg_array_raw(struct vaccel_arg_array *array);
 
+/*
+ * The argument list of upstream vAccel 0.6 and 0.7, which its current API
+ * keeps as deprecated: programs and exec libraries written for it build and
+ * run unchanged. New code: struct vaccel_arg_array.
+ */
+#define VACCEL_ARG_LIST_DEPRECATED \
+	__attribute__((deprecated("use struct vaccel_arg_array")))
+
+struct vaccel_arg_list {
+	uint32_t size; /* entries the list holds */
+	struct vaccel_arg *list; /* the entries, passed to the operations */
+	int curr_idx; /* where the next entry goes */
+	int *idcs_allocated_space; /* 1 where the list allocated the buffer */
+};
+
+/** A list of @p size entries (NULL for 0 or no memory). */
+VACCEL_ARG_LIST_DEPRECATED struct vaccel_arg_list *vaccel_args_init(uint32_t size);
+/** Append @p size bytes at @p buf (borrowed) as a RAW argument. */
+VACCEL_ARG_LIST_DEPRECATED int
+vaccel_add_serial_arg(struct vaccel_arg_list *args, void *buf, uint32_t size);
+/** Append @p buf as serialized by @p serializer (which mallocs the bytes;
+ *  the list frees them), a CUSTOM argument of id @p type. */
+VACCEL_ARG_LIST_DEPRECATED int
+vaccel_add_nonserial_arg(struct vaccel_arg_list *args, void *buf, uint32_t type,
+			 void *(*serializer)(void *, uint32_t *));
+/** Append an output of @p size bytes at @p buf (borrowed). */
+VACCEL_ARG_LIST_DEPRECATED int
+vaccel_expect_serial_arg(struct vaccel_arg_list *args, void *buf, uint32_t size);
+/** Append an output of @p expected_size zeroed bytes the list allocates. */
+VACCEL_ARG_LIST_DEPRECATED int
+vaccel_expect_nonserial_arg(struct vaccel_arg_list *args, uint32_t expected_size);
+/** The buffer of argument @p idx of @p args (an operation's read or write
+ *  arguments). */
+VACCEL_ARG_LIST_DEPRECATED void *vaccel_extract_serial_arg(struct vaccel_arg *args,
+							   int idx);
+/** @p deserializer applied to argument @p idx's buffer and size. */
+VACCEL_ARG_LIST_DEPRECATED void *
+vaccel_extract_nonserial_arg(struct vaccel_arg *args, int idx,
+			     void *(*deserializer)(void *, uint32_t));
+/** Copy the argument's size of bytes from @p buf into argument @p idx. */
+VACCEL_ARG_LIST_DEPRECATED int vaccel_write_serial_arg(struct vaccel_arg *args,
+						       int idx, void *buf);
+/** Serialize @p buf into argument @p idx; VACCEL_EINVAL if it does not fit
+ *  (upstream writes past the buffer). */
+VACCEL_ARG_LIST_DEPRECATED int
+vaccel_write_nonserial_arg(struct vaccel_arg *args, int idx, void *buf,
+			   void *(*serializer)(void *, uint32_t *));
+/** Free the list and the buffers it allocated. */
+VACCEL_ARG_LIST_DEPRECATED int vaccel_delete_args(struct vaccel_arg_list *args);
+
 #ifdef __cplusplus
 }
 #endif

@@ -92,3 +92,16 @@ EXPORT int nap(struct vaccel_arg *read, size_t nr_read,
 	__atomic_store_n((int32_t *)write[0].buf, 2, __ATOMIC_SEQ_CST);
 	return VACCEL_OK;
 }
+
+/* The same as mytestfunc, written as exec libraries for upstream vAccel
+ * 0.7 are: with the (deprecated) serial-argument helpers. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+EXPORT int mytestfunc_v07(struct vaccel_arg *read, size_t nr_read,
+			  struct vaccel_arg *write, size_t nr_write)
+{
+	if (nr_read != 1 || nr_write != 1)
+		return VACCEL_EINVAL;
+	int32_t x = *(int32_t *)vaccel_extract_serial_arg(read, 0);
+	x *= 2;
+	return vaccel_write_serial_arg(write, 0, &x);
+}
