@@ -328,6 +328,52 @@ TEST_F(Ops, ModelOperationsNeedARegisteredModel)
 	EXPECT_EQ(vaccel_resource_release(&model), VACCEL_OK);
 }
 
+// Upstream 0.7's names of the model operations: the same calls.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST_F(Ops, ModelOperationsByTheirFormerNames)
+{
+	std::string path = vtest::lib("vaccel-test-lib");
+	vaccel_resource model{};
+	ASSERT_EQ(vaccel_resource_init(&model, path.c_str(), VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	vaccel_tf_status st{};
+	EXPECT_EQ(vaccel_tf_session_load(&sess, &model, &st), VACCEL_EPERM);
+	EXPECT_EQ(vaccel_tflite_session_load(&sess, &model), VACCEL_EPERM);
+	ASSERT_EQ(vaccel_resource_register(&model, &sess), VACCEL_OK);
+
+	int64_t dims[2] = {2, 2};
+	float data[4] = {1, 2, 3, 4};
+	vaccel_torch_tensor *in = nullptr, *out = nullptr;
+	ASSERT_EQ(vaccel_torch_tensor_new(&in, 2, dims, VACCEL_TORCH_FLOAT), VACCEL_OK);
+	ASSERT_EQ(vaccel_torch_tensor_set_data(in, data, sizeof data), VACCEL_OK);
+	ASSERT_EQ(vaccel_torch_jitload_forward(&sess, &model, nullptr, &in, 1, &out, 1),
+		  VACCEL_OK);
+	ASSERT_NE(out, nullptr);
+	EXPECT_EQ(out->size, sizeof data);
+	EXPECT_EQ(std::memcmp(out->data, data, sizeof data), 0);
+	EXPECT_EQ(vaccel_torch_tensor_delete(out), VACCEL_OK);
+	EXPECT_EQ(vaccel_torch_jitload_forward(&sess, &model, nullptr, nullptr, 1, &out, 1),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_torch_tensor_delete(in), VACCEL_OK);
+
+	EXPECT_EQ(vaccel_tf_session_load(&sess, &model, &st), VACCEL_OK);
+	vaccel_tf_status_release(&st);
+	EXPECT_EQ(vaccel_tf_session_run(&sess, &model, nullptr, nullptr, nullptr, 1,
+					nullptr, nullptr, 1, &st),
+		  vaccel_tf_model_run(&sess, &model, nullptr, nullptr, nullptr, 1,
+				      nullptr, nullptr, 1, &st));
+	EXPECT_EQ(vaccel_tf_session_delete(&sess, &model, &st), VACCEL_OK);
+	vaccel_tf_status_release(&st);
+	EXPECT_EQ(vaccel_tflite_session_load(&sess, &model), VACCEL_OK);
+	uint8_t status = 0;
+	EXPECT_EQ(vaccel_tflite_session_run(&sess, &model, nullptr, 1, nullptr, 1, &status),
+		  vaccel_tflite_model_run(&sess, &model, nullptr, 1, nullptr, 1, &status));
+	EXPECT_EQ(vaccel_tflite_session_delete(&sess, &model), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_release(&model), VACCEL_OK);
+}
+#pragma GCC diagnostic pop
+
 TEST_F(Ops, OpsThatNoPluginImplementAreNotSupported)
 {
 	ASSERT_EQ(vaccel_session_release(&sess), VACCEL_OK);

@@ -119,6 +119,23 @@ int vaccel_tf_model_unload(struct vaccel_session *sess,
 			   struct vaccel_resource *model,
 			   struct vaccel_tf_status *status);
 
+/* Upstream vAccel 0.7's names of the three above (the model was then a
+ * "session"): same arguments, same results. */
+__attribute__((deprecated("use vaccel_tf_model_load"))) int
+vaccel_tf_session_load(struct vaccel_session *sess, struct vaccel_resource *model,
+		       struct vaccel_tf_status *status);
+__attribute__((deprecated("use vaccel_tf_model_run"))) int
+vaccel_tf_session_run(struct vaccel_session *sess, const struct vaccel_resource *model,
+		      const struct vaccel_tf_buffer *run_options,
+		      const struct vaccel_tf_node *in_nodes,
+		      struct vaccel_tf_tensor *const *in, int nr_inputs,
+		      const struct vaccel_tf_node *out_nodes,
+		      struct vaccel_tf_tensor **out, int nr_outputs,
+		      struct vaccel_tf_status *status);
+__attribute__((deprecated("use vaccel_tf_model_unload"))) int
+vaccel_tf_session_delete(struct vaccel_session *sess, struct vaccel_resource *model,
+			 struct vaccel_tf_status *status);
+
 #ifdef __cplusplus
 }
 #endif

@@ -72,6 +72,18 @@ int vaccel_tflite_model_run(struct vaccel_session *sess,
 int vaccel_tflite_model_unload(struct vaccel_session *sess,
 			       struct vaccel_resource *model);
 
+/* Upstream vAccel 0.7's names of the three above. */
+__attribute__((deprecated("use vaccel_tflite_model_load"))) int
+vaccel_tflite_session_load(struct vaccel_session *sess, struct vaccel_resource *model);
+__attribute__((deprecated("use vaccel_tflite_model_run"))) int
+vaccel_tflite_session_run(struct vaccel_session *sess,
+			  const struct vaccel_resource *model,
+			  struct vaccel_tflite_tensor *const *in, int nr_inputs,
+			  struct vaccel_tflite_tensor **out, int nr_outputs,
+			  uint8_t *status);
+__attribute__((deprecated("use vaccel_tflite_model_unload"))) int
+vaccel_tflite_session_delete(struct vaccel_session *sess, struct vaccel_resource *model);
+
 #ifdef __cplusplus
 }
 #endif

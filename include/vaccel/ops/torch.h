@@ -82,6 +82,15 @@ vaccel_torch_sgemm(struct vaccel_session *sess,
 		   struct vaccel_torch_tensor **in_C, int M, int N, int K,
 		   struct vaccel_torch_tensor **out);
 
+/* Upstream vAccel 0.7's name of vaccel_torch_model_run() (which loads the
+ * model on first use, as it did). */
+__attribute__((deprecated("use vaccel_torch_model_run"))) int
+vaccel_torch_jitload_forward(struct vaccel_session *sess,
+			     const struct vaccel_resource *model,
+			     const struct vaccel_torch_buffer *run_options,
+			     struct vaccel_torch_tensor **in_tensor, int nr_read,
+			     struct vaccel_torch_tensor **out_tensor, int nr_write);
+
 #ifdef __cplusplus
 }
 #endif
