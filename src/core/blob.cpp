@@ -152,12 +152,12 @@ extern "C" int vaccel_blob_release(struct vaccel_blob *blob)
 {
 	if (!blob)
 		return VACCEL_EINVAL;
-	if (blob->data && blob->data_owned) {
-		if (blob->type == VACCEL_BLOB_MAPPED)
-			munmap(blob->data, blob->size);
-		else
-			free(blob->data);
-	}
+	// A mapped file is the blob's by its type (data_owned stays false,
+	// as upstream); other data by data_owned.
+	if (blob->data && blob->type == VACCEL_BLOB_MAPPED)
+		munmap(blob->data, blob->size);
+	else if (blob->data && blob->data_owned)
+		free(blob->data);
 	if (blob->path_owned && blob->path)
 		unlink(blob->path);
 	free(blob->path);
@@ -213,10 +213,12 @@ extern "C" int vaccel_blob_delete(struct vaccel_blob *blob)
 
 extern "C" int vaccel_blob_read(struct vaccel_blob *blob)
 {
-	if (!blob || !blob->path)
+	if (!blob)
 		return VACCEL_EINVAL;
 	if (blob->data)
-		return VACCEL_OK;
+		return VACCEL_OK; // already in memory, read or given
+	if (!blob->path)
+		return VACCEL_EINVAL;
 	int fd = open(blob->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
@@ -249,7 +251,6 @@ extern "C" int vaccel_blob_read(struct vaccel_blob *blob)
 	}
 	blob->data = static_cast<uint8_t *>(p);
 	blob->size = size;
-	blob->data_owned = true;
 	blob->type = VACCEL_BLOB_MAPPED;
 	return VACCEL_OK;
 }

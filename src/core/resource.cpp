@@ -461,6 +461,17 @@ extern "C" int vaccel_resource_sync(struct vaccel_resource *res,
 {
 	if (!live_resource(res) || !session_impl(sess))
 		return VACCEL_EINVAL;
+	// As upstream: only a resource of the session, only one in memory.
+	if (!vaccel_session_has_resource(sess, res)) {
+		vaccel_error("resource sync: resource %" PRId64 " is not registered "
+			     "with session %" PRId64, res->id, sess->id);
+		return VACCEL_EPERM;
+	}
+	if (!res->nr_blobs || res->blobs[0]->type != VACCEL_BLOB_BUFFER) {
+		vaccel_error("resource sync: resource %" PRId64 " is not in memory",
+			     res->id);
+		return VACCEL_EINVAL;
+	}
 	// Local resources are their own truth; a remote transport refreshes
 	// its mirror at registration.
 	return VACCEL_OK;
@@ -491,9 +502,10 @@ extern "C" int vaccel_resource_directory(struct vaccel_resource *res,
 extern "C" int vaccel_resource_get_by_id(struct vaccel_resource **res,
 					 vaccel_id_t id)
 {
-	if (!res || id <= 0)
+	if (!res)
 		return VACCEL_EINVAL;
-	vaccel_resource *r = Runtime::get().find_resource(id);
+	// Ids start at 1: 0 and below are not found (as upstream).
+	vaccel_resource *r = id > 0 ? Runtime::get().find_resource(id) : nullptr;
 	if (!r)
 		return VACCEL_ENOENT;
 	*res = r;

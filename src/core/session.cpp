@@ -53,6 +53,19 @@ extern "C" int vaccel_session_init(struct vaccel_session *sess, uint32_t flags)
 	}
 	Runtime &rt = Runtime::get();
 	rt.ensure();
+	// REMOTE is a demand (as upstream): without a remote transport loaded
+	// the session could do nothing it asks for.
+	if (flags & VACCEL_PLUGIN_REMOTE) {
+		bool remote = false;
+		rt.for_each_plugin([&](const Plugin &p) {
+			remote |= (p.desc->type & VACCEL_PLUGIN_REMOTE) != 0;
+		});
+		if (!remote) {
+			vaccel_error("session init: a remote session needs a remote "
+				     "plugin (rpc) in VACCEL_PLUGINS");
+			return VACCEL_ENOTSUP;
+		}
+	}
 	return guarded("session init", [&]() -> int {
 		auto impl = std::make_unique<SessionImpl>();
 		impl->self = sess;

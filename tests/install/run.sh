@@ -88,6 +88,12 @@ tools() {
 
 pkgconfig() {
 	local pc=(env PKG_CONFIG_LIBDIR="$libdir/pkgconfig" pkg-config) var dir want
+	# Consumers written for upstream vAccel check its version (docs/compat.md).
+	if "${pc[@]}" --atleast-version=0.7 vaccel && ! "${pc[@]}" --atleast-version=0.8 vaccel; then
+		ok "pkg-config: at least upstream's 0.7, not yet 0.8"
+	else
+		fail "pkg-config --atleast-version: $("${pc[@]}" --modversion vaccel)"
+	fi
 	for var in prefix libdir includedir; do
 		dir=$("${pc[@]}" --variable=$var vaccel) || { fail "pkg-config vaccel"; return; }
 		case $var in

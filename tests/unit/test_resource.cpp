@@ -208,6 +208,9 @@ TEST_F(Resource, BadInput)
 	EXPECT_EQ(vaccel_resource_refcount(&never), -1);
 	vaccel_resource *found = nullptr;
 	EXPECT_EQ(vaccel_resource_get_by_id(&found, 99999), VACCEL_ENOENT);
+	EXPECT_EQ(vaccel_resource_get_by_id(&found, 0), VACCEL_ENOENT);
+	EXPECT_EQ(vaccel_resource_get_by_id(&found, -1), VACCEL_ENOENT);
+	EXPECT_EQ(vaccel_resource_get_by_id(nullptr, 1), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_resource_directory(&never, nullptr, 0, nullptr),
 		  VACCEL_EINVAL);
 
@@ -220,6 +223,28 @@ TEST_F(Resource, BadInput)
 	EXPECT_EQ(vaccel_resource_directory(&res, nullptr, 0, &dirp),
 		  VACCEL_ENOTDIR);
 	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
+}
+
+// Sync, as upstream: a resource of the session, held in memory.
+TEST_F(Resource, SyncNeedsARegisteredResourceInMemory)
+{
+	vaccel_resource mem{}, file{};
+	const char bytes[] = "abc";
+	ASSERT_EQ(vaccel_resource_init_from_buf(&mem, bytes, sizeof bytes,
+						VACCEL_RESOURCE_DATA, "b.bin", true),
+		  VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_init(&file, path("model.bin").c_str(),
+				       VACCEL_RESOURCE_MODEL),
+		  VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_sync(&mem, &sess), VACCEL_EPERM);
+	ASSERT_EQ(vaccel_resource_register(&mem, &sess), VACCEL_OK);
+	ASSERT_EQ(vaccel_resource_register(&file, &sess), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_sync(&mem, &sess), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_sync(&file, &sess), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_resource_sync(nullptr, &sess), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_resource_sync(&mem, nullptr), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_resource_release(&mem), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_release(&file), VACCEL_OK);
 }
 
 TEST_F(Resource, ReleasingSessionUnregistersItsResources)

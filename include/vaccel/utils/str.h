@@ -9,10 +9,9 @@ extern "C" {
 #endif
 
 /**
- * Lower-case @p str. Either into @p lower (capacity @p size, always
- * NUL-terminated; VACCEL_ENAMETOOLONG if it does not fit) or, if @p lower is
- * NULL, into a new string returned in @p alloc_lower that the caller frees
- * with free().
+ * Lower-case @p str: into a new string returned in @p alloc_lower (if not
+ * NULL) that the caller frees with free(); else into @p lower, capacity
+ * @p size (> 0), always NUL-terminated, cut to fit (as upstream vAccel).
  */
 int vaccel_str_to_lower(const char *str, char *lower, size_t size,
 			char **alloc_lower);
