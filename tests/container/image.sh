@@ -61,6 +61,7 @@ ctx=$tmp/ctx
 mkdir -p "$ctx"
 "$S/dist/container/stage.sh" "$B" "$ctx/stage"
 {
+	grep '^ARG BASE=' "$S/dist/container/Containerfile"
 	echo "FROM scratch AS build"
 	echo "COPY stage/ /stage/"
 	sed -n '/^# ---- runtime/,$p' "$S/dist/container/Containerfile"
