@@ -12,9 +12,9 @@ T=$2
 P=/usr/local
 mkdir -p "$T"
 DESTDIR=$T cmake --install "$B" --prefix "$P" >/dev/null
-R=$T$P
+R=${T:?}$P
 rm -rf "$R/include" "$R/lib/cmake" "$R/lib/pkgconfig" "$R/lib/systemd" "$R/lib/sysusers.d" \
-	"$R/etc" "$R/share/doc" "$R"/lib/python3*
+	"${R:?}/etc" "$R/share/doc" "$R"/lib/python3*
 find "$R/lib" -name '*.a' -delete
 install -D -m 755 "$S/dist/container/entrypoint.sh" "$R/libexec/vaccel/entrypoint.sh"
 if [ -x "$B/bin/classify" ]; then

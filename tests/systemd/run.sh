@@ -140,8 +140,7 @@ start_agent() { # how: activated | listening
 		--bounding-set=-all --inh-caps=-all \
 		"$B/bin/vaccel-agent" "${listen[@]}" --drain-timeout-s 5 >"$tmp/agent.log" 2>&1 &
 	agent=$!
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -S "$sock" ] && grep -q "plugin noop" "$tmp/agent.log" && return 0
 		kill -0 "$agent" 2>/dev/null || return 1
 		sleep 0.1
