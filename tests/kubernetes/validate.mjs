@@ -174,6 +174,17 @@ if (!ds) {
   const loopback = m && /^(127\.|localhost$|\[::1\]$)/.test(m[1]);
   check(m && !loopback && cm.VACCEL_AGENT_METRICS_PUBLIC === "1", "configmap.yaml",
     "metrics on a non-loopback address, so VACCEL_AGENT_METRICS_PUBLIC=1");
+  // The agent's memory budget fits in the container's memory limit.
+  const bytes = (q) => {
+    const m = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q ?? ""));
+    if (!m) return NaN;
+    const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+    return Number(m[1]) * (m[2] ? unit[m[2]] : 1);
+  };
+  const budget = Number(cm.VACCEL_AGENT_MEMORY_BUDGET);
+  const limit = bytes(agent?.resources?.limits?.memory);
+  check(budget > 0 && budget < limit, "configmap.yaml",
+    `memory budget ${budget} under the container's limit ${agent?.resources?.limits?.memory}`);
   const refs = (agent?.envFrom ?? []).map((e) => e.configMapRef?.name).filter(Boolean);
   for (const r of refs) check(find("ConfigMap", r).length, w, `ConfigMap ${r} is deployed`);
 }
