@@ -121,6 +121,22 @@ while IFS= read -r line; do
 	line=${line//%C/$run_dir/cache}
 	unit_env+=("${line//%S/$run_dir/state}")
 done < <(sed -n 's/^Environment=//p' "$U/vaccel-agent.service")
+# The environment file's options, as ExecStart splits them; its metrics
+# endpoint on a free port where this agent has one, left out where not.
+read -r -a options <<<"$(sed -n 's/^VACCEL_AGENT_OPTIONS=//p' "$U/vaccel-agent.env" | tr -d '"')"
+metrics_port=
+if "$B/bin/vaccel-agent" --help 2>&1 | grep -q -- '--metrics'; then
+	metrics_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+fi
+opts=()
+for ((k = 0; k < ${#options[@]}; k++)); do
+	if [ "${options[k]}" = --metrics ]; then
+		k=$((k + 1))
+		if [ -n "$metrics_port" ]; then opts+=(--metrics "tcp://127.0.0.1:$metrics_port"); fi
+	else
+		opts+=("${options[k]}")
+	fi
+done
 start_agent() { # how: activated | listening
 	local listen=()
 	[ "$1" = listening ] && listen=(-a "unix://$sock")
@@ -138,7 +154,7 @@ start_agent() { # how: activated | listening
 		prlimit --memlock="$(ulimit -Hl)" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
 		--bounding-set=-all --inh-caps=-all \
-		"$B/bin/vaccel-agent" "${listen[@]}" --drain-timeout-s 5 >"$tmp/agent.log" 2>&1 &
+		"$B/bin/vaccel-agent" "${listen[@]}" "${opts[@]}" >"$tmp/agent.log" 2>&1 &
 	agent=$!
 	for _ in $(seq 100); do
 		[ -S "$sock" ] && grep -q "plugin noop" "$tmp/agent.log" && return 0
@@ -197,9 +213,16 @@ if [ -n "$agent" ]; then
 		echo "$out" | sed 's/^/  /' >&2
 		sed 's/^/  agent: /' "$tmp/agent.log" >&2
 	fi
+	if [ -n "$metrics_port" ]; then
+		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/health/ready" || true)
+		if [ "$code" = 200 ]; then ok "the sandboxed agent is ready (GET /health/ready)"; else
+			fail "GET /health/ready of the sandboxed agent: $code"; fi
+	else
+		echo "note: this agent has no --metrics: health not tried"
+	fi
 	kill -TERM "${pid:-$agent}" 2>/dev/null || true
 	rc=0
-	timeout 15 tail --pid="$agent" -f /dev/null || rc=$?
+	timeout 45 tail --pid="$agent" -f /dev/null || rc=$?
 	if [ "$rc" -eq 0 ] && wait "$agent"; then
 		ok "agent exits cleanly on SIGTERM"
 	else
