@@ -85,9 +85,21 @@ for f in "${elves[@]}"; do
 done
 [ "$unresolved" -ne 0 ] || ok "every shared library of ${#elves[@]} programs and libraries resolves"
 sort -u -o "$libs" "$libs"
-if command -v dpkg >/dev/null && command -v apt-cache >/dev/null; then
-	runtime=$(sed -n '/^ARG RUNTIME_PACKAGES=/,/[^\\]$/p' "$S/dist/container/Containerfile" |
-		sed 's/^ARG RUNTIME_PACKAGES=//; s/[\\"]//g' | tr -s ' \n' ' ')
+runtime=$(sed -n '/^ARG RUNTIME_PACKAGES=/,/[^\\]$/p' "$S/dist/container/Containerfile" |
+	sed 's/^ARG RUNTIME_PACKAGES=//; s/[\\"]//g' | tr -s ' \n' ' ')
+# Packages apt does not know: a misspelled name, or (all of them) no
+# package lists on this machine yet.
+unknown=() known=0
+if command -v apt-cache >/dev/null; then
+	for p in $runtime; do
+		if apt-cache show "$p" >/dev/null 2>&1; then known=$((known + 1)); else unknown+=("$p"); fi
+	done
+fi
+if [ "$known" -eq 0 ]; then
+	echo "note: apt knows none of RUNTIME_PACKAGES (no package lists: apt-get update): not checked"
+elif [ ${#unknown[@]} -gt 0 ]; then
+	fail "RUNTIME_PACKAGES names packages Debian 12 does not have: ${unknown[*]}"
+elif command -v dpkg >/dev/null && command -v apt-cache >/dev/null; then
 	# What the runtime stage has: its packages and their dependencies, and
 	# the base image's (apt and what it needs, the required packages).
 	# shellcheck disable=SC2086
