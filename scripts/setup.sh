@@ -12,6 +12,7 @@ PACKAGES=(
 	pybind11-dev python3-dev python3-numpy python3-pytest python3-pip
 	libtorch-dev libopencv-dev libpng-dev python3-torch python3-pil dataset-fashion-mnist
 	libmicrohttpd-dev graphviz curl systemd
+	yamllint
 )
 
 missing=()
