@@ -85,8 +85,10 @@ bool Metrics::ready(std::string *why) const
 		return no("stopping");
 	if (!listening_.load())
 		return no("not listening yet");
+	// A plugin that found no device was skipped as designed (a GPU plugin
+	// on a host without one); any other failure is a fault.
 	for (auto &a : attempts_)
-		if (a.code != VACCEL_OK)
+		if (a.code != VACCEL_OK && a.code != VACCEL_ENODEV)
 			return no("plugin " + a.spec + " did not load: " +
 				  (a.why.empty() ? std::string(strerror(a.code)) : a.why));
 	if (plugins_.empty())
@@ -216,10 +218,15 @@ std::string Metrics::render() const
 		 "1 when listening with every plugin loaded, else 0.");
 	t.add("vaccel_agent_ready %d\n", ready(&why) ? 1 : 0);
 	t.family("vaccel_agent_plugin_loaded", "gauge",
-		 "Each plugin asked for (VACCEL_PLUGINS): 1 loaded, 0 not.");
+		 "Each plugin asked for (VACCEL_PLUGINS): 1 loaded, 0 not; state "
+		 "loaded, no_device (skipped) or failed.");
 	for (auto &a : attempts_)
-		t.add("vaccel_agent_plugin_loaded{plugin=\"%s\"} %d\n",
-		      label(a.spec).c_str(), a.code == VACCEL_OK ? 1 : 0);
+		t.add("vaccel_agent_plugin_loaded{plugin=\"%s\",state=\"%s\"} %d\n",
+		      label(a.spec).c_str(),
+		      a.code == VACCEL_OK	     ? "loaded"
+		      : a.code == VACCEL_ENODEV ? "no_device"
+						: "failed",
+		      a.code == VACCEL_OK ? 1 : 0);
 
 	// Calls: only the series that saw a call, as exporters usually do.
 	const char *calls = "vaccel_agent_calls_total";

@@ -243,7 +243,9 @@ TEST_F(Metrics, HealthAndOnlyWhatIsServed)
 	EXPECT_EQ(http(url, "/metrics", "DELETE").status, 405);
 	// Each plugin that was asked for and its state.
 	std::string page = http(url, "/metrics").body;
-	EXPECT_EQ(sample(page, "vaccel_agent_plugin_loaded{plugin=\"" + plugin("noop") + "\"}"), 1);
+	EXPECT_EQ(sample(page, "vaccel_agent_plugin_loaded{plugin=\"" + plugin("noop") +
+				       "\",state=\"loaded\"}"),
+		  1);
 	EXPECT_EQ(sample(page, "vaccel_agent_ready"), 1);
 	EXPECT_NE(page.find("# TYPE vaccel_agent_call_duration_seconds histogram\n"),
 		  std::string::npos);
@@ -263,8 +265,28 @@ TEST_F(Metrics, NotReadyWhileAPluginIsMissing)
 	EXPECT_NE(r.body.find(missing), std::string::npos) << r.body;
 	EXPECT_EQ(http(agent.metrics_url(), "/health/live").status, 200);
 	std::string page = http(agent.metrics_url(), "/metrics").body;
-	EXPECT_EQ(sample(page, "vaccel_agent_plugin_loaded{plugin=\"" + missing + "\"}"), 0);
+	EXPECT_EQ(sample(page, "vaccel_agent_plugin_loaded{plugin=\"" + missing +
+				       "\",state=\"failed\"}"),
+		  0);
 	EXPECT_EQ(sample(page, "vaccel_agent_ready"), 0);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
+// A plugin that finds no device (a GPU plugin on a host without one) is
+// skipped as designed: the agent is ready with the others.
+TEST_F(Metrics, ReadyWithoutAPluginThatFoundNoDevice)
+{
+	Agent agent(plugin("noop") + ":" + vtest::lib("vaccel-test-no_device"),
+		    {"-a", "@unix", "--metrics", "tcp://127.0.0.1:0"});
+	ASSERT_FALSE(agent.metrics_url().empty()) << agent.log();
+	auto r = http(agent.metrics_url(), "/health/ready");
+	EXPECT_EQ(r.status, 200) << r.body;
+	std::string page = http(agent.metrics_url(), "/metrics").body;
+	EXPECT_EQ(sample(page, "vaccel_agent_plugin_loaded{plugin=\"" +
+				       vtest::lib("vaccel-test-no_device") +
+				       "\",state=\"no_device\"}"),
+		  0)
+		<< page;
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
 

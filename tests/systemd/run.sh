@@ -214,9 +214,10 @@ if [ -n "$agent" ]; then
 		sed 's/^/  agent: /' "$tmp/agent.log" >&2
 	fi
 	if [ -n "$metrics_port" ]; then
-		code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics_port/health/ready" || true)
+		body=$(curl -s -w '\n%{http_code}' "http://127.0.0.1:$metrics_port/health/ready" || true)
+		code=${body##*$'\n'}
 		if [ "$code" = 200 ]; then ok "the sandboxed agent is ready (GET /health/ready)"; else
-			fail "GET /health/ready of the sandboxed agent: $code"; fi
+			fail "GET /health/ready of the sandboxed agent: $code: ${body%$'\n'*}"; fi
 	else
 		echo "note: this agent has no --metrics: health not tried"
 	fi
