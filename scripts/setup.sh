@@ -14,6 +14,10 @@ PACKAGES=(
 	libmicrohttpd-dev graphviz curl systemd
 	yamllint
 )
+# Node.js for the Kubernetes manifests' schema check (tests/kubernetes, its
+# packages from the npm registry): Debian's, unless a Node.js with npm is
+# there already (another distribution's would conflict with Debian's npm).
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
