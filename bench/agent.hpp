@@ -10,6 +10,8 @@
 #endif
 #include "../tests/rpc/agent_process.hpp"
 
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,13 @@ private:
 		if (spin_us >= 0) {
 			v.push_back("--spin-us");
 			v.push_back(std::to_string(spin_us));
+		}
+		// More options for every agent of a run, to compare runs with
+		// and without them (--metrics tcp://127.0.0.1:0, say).
+		if (const char *more = getenv("VACCEL_BENCH_AGENT_ARGS")) {
+			std::istringstream words(more);
+			for (std::string w; words >> w;)
+				v.push_back(w);
 		}
 		return v;
 	}
