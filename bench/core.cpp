@@ -143,12 +143,21 @@ void BM_baseline_open_fstat_close(benchmark::State &st)
 }
 BENCHMARK(BM_baseline_open_fstat_close);
 
+// One resource made, registered, unregistered and released, with arg(0)
+// others already registered with the session: the cost must not grow with
+// them.
 void BM_vaccel_resource_cycle_1KiB(benchmark::State &st)
 {
 	boot(lib("vaccel-noop"));
 	std::string p = one_kib_file();
 	vaccel_session s{};
 	vaccel_session_init(&s, 0);
+	std::vector<vaccel_resource> held((size_t)st.range(0));
+	for (auto &r : held) {
+		vaccel_resource_init_from_buf(&r, p.data(), 8, VACCEL_RESOURCE_DATA,
+					      "held", true);
+		vaccel_resource_register(&r, &s);
+	}
 	for (auto _ : st) {
 		vaccel_resource r;
 		vaccel_resource_init(&r, p.c_str(), VACCEL_RESOURCE_MODEL);
@@ -156,10 +165,36 @@ void BM_vaccel_resource_cycle_1KiB(benchmark::State &st)
 		vaccel_resource_unregister(&r, &s);
 		vaccel_resource_release(&r);
 	}
-	vaccel_session_release(&s);
+	vaccel_session_release(&s); // unregisters the held ones
+	for (auto &r : held)
+		vaccel_resource_release(&r);
 	unlink(p.c_str());
 }
-BENCHMARK(BM_vaccel_resource_cycle_1KiB);
+BENCHMARK(BM_vaccel_resource_cycle_1KiB)->ArgName("held")->Arg(0)->Arg(10000)->Arg(30000);
+
+// Releasing a session with arg(0) resources registered, per resource.
+void BM_vaccel_session_release_per_resource(benchmark::State &st)
+{
+	boot(lib("vaccel-noop"));
+	const size_t n = (size_t)st.range(0);
+	std::vector<vaccel_resource> res(n);
+	char byte = 1;
+	for (auto &r : res)
+		vaccel_resource_init_from_buf(&r, &byte, 1, VACCEL_RESOURCE_DATA, "r", true);
+	for (auto _ : st) {
+		st.PauseTiming();
+		vaccel_session s{};
+		vaccel_session_init(&s, 0);
+		for (auto &r : res)
+			vaccel_resource_register(&r, &s);
+		st.ResumeTiming();
+		vaccel_session_release(&s);
+	}
+	for (auto &r : res)
+		vaccel_resource_release(&r);
+	st.SetItemsProcessed((int64_t)(st.iterations() * n));
+}
+BENCHMARK(BM_vaccel_session_release_per_resource)->ArgName("resources")->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 // Wall time of running a program to completion, in microseconds; < 0 if it
 // could not run or failed.

@@ -389,16 +389,20 @@ extern "C" int vaccel_resource_register(struct vaccel_resource *res,
 	return guarded("resource register", [&]() -> int {
 		{
 			std::scoped_lock lk(s->lock, r->lock);
-			if (std::find(s->resources.begin(), s->resources.end(),
-				      res) != s->resources.end()) {
+			if (s->has(res)) {
 				vaccel_error("resource %" PRId64
 					     " is already registered with "
 					     "session %" PRId64,
 					     res->id, sess->id);
 				return VACCEL_EEXIST;
 			}
-			s->resources.push_back(res);
 			r->sessions.push_back(sess);
+			try {
+				s->add(res);
+			} catch (...) {
+				r->sessions.pop_back();
+				throw;
+			}
 		}
 		int ret = VACCEL_OK;
 		Runtime::get().for_each_plugin([&](const Plugin &p) {
@@ -412,7 +416,7 @@ extern "C" int vaccel_resource_register(struct vaccel_resource *res,
 		});
 		if (ret) {
 			std::scoped_lock lk(s->lock, r->lock);
-			std::erase(s->resources, res);
+			s->remove(res);
 			std::erase(r->sessions, sess);
 			return ret;
 		}
@@ -437,7 +441,7 @@ extern "C" int vaccel_resource_unregister(struct vaccel_resource *res,
 	auto *r = static_cast<ResourceImpl *>(res->priv);
 	{
 		std::scoped_lock lk(s->lock, r->lock);
-		if (std::erase(s->resources, res) == 0) {
+		if (!s->remove(res)) {
 			vaccel_error("resource %" PRId64 " is not registered "
 				     "with session %" PRId64,
 				     res->id, sess->id);

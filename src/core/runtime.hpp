@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -33,8 +34,38 @@ inline void *const kNoImpl = &no_impl_marker;
 struct SessionImpl {
 	vaccel_session *self = nullptr; // guards against stale or copied structs
 	std::atomic<void *> op_cache[VACCEL_OP_MAX] = {};
-	std::mutex lock; // guards resources
-	std::vector<vaccel_resource *> resources;
+	std::mutex lock; // guards resources and where
+	// Registered resources in registration order, and where each is in
+	// that list: registering, unregistering and membership are O(1)
+	// however many the session holds (releasing it, O(n)).
+	std::list<vaccel_resource *> resources;
+	std::unordered_map<const vaccel_resource *, std::list<vaccel_resource *>::iterator>
+		where;
+	bool has(const vaccel_resource *r) const { return where.count(r) != 0; }
+	// False if @p r is there already.
+	bool add(vaccel_resource *r)
+	{
+		if (has(r))
+			return false;
+		auto it = resources.insert(resources.end(), r);
+		try {
+			where.emplace(r, it);
+		} catch (...) {
+			resources.erase(it);
+			throw;
+		}
+		return true;
+	}
+	// False if @p r is not there.
+	bool remove(const vaccel_resource *r)
+	{
+		auto w = where.find(r);
+		if (w == where.end())
+			return false;
+		resources.erase(w->second);
+		where.erase(w);
+		return true;
+	}
 	// Resolve op for this session and cache the answer.
 	void *resolve(vaccel_op_type_t op) noexcept;
 };

@@ -112,7 +112,7 @@ extern "C" int vaccel_session_release(struct vaccel_session *sess)
 	std::vector<vaccel_resource *> res;
 	{
 		std::lock_guard lk(impl->lock);
-		res = impl->resources;
+		res.assign(impl->resources.begin(), impl->resources.end());
 	}
 	for (vaccel_resource *r : res)
 		vaccel_resource_unregister(r, sess);
@@ -173,8 +173,7 @@ extern "C" bool vaccel_session_has_resource(struct vaccel_session *sess,
 	if (!impl || !res)
 		return false;
 	std::lock_guard lk(impl->lock);
-	return std::find(impl->resources.begin(), impl->resources.end(), res) !=
-	       impl->resources.end();
+	return impl->has(res);
 }
 
 extern "C" int vaccel_session_resource_by_id(struct vaccel_session *sess,
@@ -187,13 +186,13 @@ extern "C" int vaccel_session_resource_by_id(struct vaccel_session *sess,
 	SessionImpl *impl = session_impl(sess);
 	if (!impl)
 		return VACCEL_EINVAL;
+	// The live resource of that id, if this session holds it.
+	vaccel_resource *r = Runtime::get().find_resource(id);
 	std::lock_guard lk(impl->lock);
-	for (vaccel_resource *r : impl->resources)
-		if (r->id == id) {
-			*res = r;
-			return VACCEL_OK;
-		}
-	return VACCEL_ENOENT;
+	if (!r || !impl->has(r))
+		return VACCEL_ENOENT;
+	*res = r;
+	return VACCEL_OK;
 }
 
 extern "C" int vaccel_session_resource_by_type(struct vaccel_session *sess,

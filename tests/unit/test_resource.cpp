@@ -225,6 +225,47 @@ TEST_F(Resource, BadInput)
 	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
 }
 
+// A session keeps its resources in registration order through removals
+// in the middle, finds each by id, and refuses duplicates.
+TEST_F(Resource, SessionKeepsRegistrationOrder)
+{
+	const char byte = 1;
+	vaccel_resource r[4]{};
+	for (auto &x : r) {
+		ASSERT_EQ(vaccel_resource_init_from_buf(&x, &byte, 1, VACCEL_RESOURCE_DATA,
+							"r", true),
+			  VACCEL_OK);
+		ASSERT_EQ(vaccel_resource_register(&x, &sess), VACCEL_OK);
+	}
+	EXPECT_EQ(vaccel_resource_register(&r[2], &sess), VACCEL_EEXIST);
+	ASSERT_EQ(vaccel_resource_unregister(&r[1], &sess), VACCEL_OK);
+	EXPECT_EQ(vaccel_resource_unregister(&r[1], &sess), VACCEL_ENOENT);
+	ASSERT_EQ(vaccel_resource_register(&r[1], &sess), VACCEL_OK); // now last
+	vaccel_resource **found = nullptr;
+	size_t n = 0;
+	ASSERT_EQ(vaccel_session_resources_by_type(&sess, &found, &n, VACCEL_RESOURCE_DATA),
+		  VACCEL_OK);
+	ASSERT_EQ(n, 4u);
+	EXPECT_EQ(found[0], &r[0]);
+	EXPECT_EQ(found[1], &r[2]);
+	EXPECT_EQ(found[2], &r[3]);
+	EXPECT_EQ(found[3], &r[1]);
+	free(found);
+	vaccel_resource *one = nullptr;
+	EXPECT_EQ(vaccel_session_resource_by_type(&sess, &one, VACCEL_RESOURCE_DATA), VACCEL_OK);
+	EXPECT_EQ(one, &r[0]);
+	for (auto &x : r) {
+		EXPECT_TRUE(vaccel_session_has_resource(&sess, &x));
+		EXPECT_EQ(vaccel_session_resource_by_id(&sess, &one, x.id), VACCEL_OK);
+		EXPECT_EQ(one, &x);
+	}
+	ASSERT_EQ(vaccel_resource_unregister(&r[3], &sess), VACCEL_OK);
+	EXPECT_FALSE(vaccel_session_has_resource(&sess, &r[3]));
+	EXPECT_EQ(vaccel_session_resource_by_id(&sess, &one, r[3].id), VACCEL_ENOENT);
+	for (auto &x : r)
+		EXPECT_EQ(vaccel_resource_release(&x), VACCEL_OK);
+}
+
 // Sync, as upstream: a resource of the session, held in memory.
 TEST_F(Resource, SyncNeedsARegisteredResourceInMemory)
 {
