@@ -27,7 +27,7 @@ struct vaccel_blob {
 	char *path; /* path of the file; NULL for BUFFER blobs */
 	bool path_owned; /* the file was written by us and is removed with us */
 	uint8_t *data; /* contents; NULL for a file not read yet */
-	bool data_owned; /* data is freed (or unmapped) with the blob */
+	bool data_owned; /* data is freed with the blob (a MAPPED blob's mapping always is) */
 	size_t size; /* size of data */
 };
 
