@@ -12,7 +12,10 @@
 //    threads when large) while the device copies tile i in, multiplies and
 //    copies its C out; tile i's C is unpacked into the caller's C once its
 //    stream is done;
-//  - B's block goes to the device in chunks through the same staging sets.
+//  - B's block goes to the device in chunks through the same staging sets;
+//  - an operand already in page-locked memory (vaccel-agent's arena, which
+//    the plugin page-locks once: plugins/cuda/cuda.c) is copied between the
+//    device and its own rows directly, with no staging copy on the host.
 //
 // The device is a template parameter, so that this logic (tile planning,
 // leading dimensions, beta, the order of waits) is tested on the CPU with a
@@ -23,8 +26,12 @@
 //   bool reserve(size_t device_floats, size_t staging_floats_per_set);
 //   float *device();               the device arena
 //   float *staging(int set);       page-locked host buffer of a set
-//   int h2d(int s, float *dev, const float *host, size_t floats);
-//   int d2h(int s, float *host, const float *dev, size_t floats);
+//   bool pinned(const float *host);  page-locked host memory?
+//   int h2d(int s, float *dev, int64_t dpitch, const float *host,
+//           int64_t hpitch, int64_t width, int64_t rows);
+//   int d2h(int s, float *host, int64_t hpitch, const float *dev,
+//           int64_t dpitch, int64_t width, int64_t rows);
+//                                  rows of width floats, pitches in floats
 //   int gemm(int s, int m, int n, int k, float alpha, const float *a,
 //            const float *b, float beta, float *c);   packed row-major
 //   int sync(int s);               wait for everything queued on s
@@ -141,7 +148,12 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 	float *dc[2] = {da[0] + p.a_floats, da[1] + p.a_floats};
 	const int th = lim.copy_threads;
 
-	// A tile in flight on a set: its rows and columns of C, to unpack.
+	// Operands in page-locked memory go straight between their rows and
+	// the device.
+	const bool pa = dev.pinned(a), pb = dev.pinned(b), pc = dev.pinned(c);
+
+	// A tile in flight on a set: its rows and columns of C, to unpack
+	// (unless C is page-locked and the device wrote it in place).
 	struct Pending {
 		bool busy = false;
 		int64_t r0 = 0, rows = 0, c0 = 0, cols = 0;
@@ -149,12 +161,13 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 	auto finish = [&](int s) -> int {
 		if (!pending[s].busy)
 			return VACCEL_OK;
+		pending[s].busy = false;
 		if (int ret = dev.sync(s))
 			return ret;
 		const Pending &t = pending[s];
-		const float *cs = dev.staging(s) + p.a_floats;
-		copy_rows(c + t.r0 * ldc + t.c0, ldc, cs, t.cols, t.rows, t.cols, th);
-		pending[s].busy = false;
+		if (!pc)
+			copy_rows(c + t.r0 * ldc + t.c0, ldc, dev.staging(s) + p.a_floats,
+				  t.cols, t.rows, t.cols, th);
 		return VACCEL_OK;
 	};
 	auto drain = [&]() -> int {
@@ -171,14 +184,20 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 		// B's block (k x cols, packed), in chunks of rows through the
 		// two staging sets in turn.
 		const size_t stage = p.staging_floats();
-		const int64_t chunk = std::max<int64_t>(1, (int64_t)(stage / (size_t)cols));
+		const int64_t chunk =
+			pb ? k : std::max<int64_t>(1, (int64_t)(stage / (size_t)cols));
 		int s = 0;
 		for (int64_t r = 0; r < k && !ret; r += chunk, s ^= 1) {
 			const int64_t rows = std::min(chunk, k - r);
+			if (pb) {
+				ret = dev.h2d(s, db + r * cols, cols, b + r * ldb + c0, ldb,
+					      cols, rows);
+				continue;
+			}
 			if ((ret = dev.sync(s)))
 				break;
 			copy_rows(dev.staging(s), cols, b + r * ldb + c0, ldb, rows, cols, th);
-			ret = dev.h2d(s, db + r * cols, dev.staging(s), (size_t)(rows * cols));
+			ret = dev.h2d(s, db + r * cols, cols, dev.staging(s), cols, cols, rows);
 		}
 		if (ret || (ret = dev.sync(0)) || (ret = dev.sync(1)))
 			break;
@@ -189,19 +208,33 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 			if ((ret = finish(s)))
 				break;
 			float *as = dev.staging(s), *cs = as + p.a_floats;
-			copy_rows(as, k, a + r0 * lda, lda, rows, k, th);
-			if ((ret = dev.h2d(s, da[s], as, (size_t)(rows * k))))
+			const float *arows = a + r0 * lda;
+			float *crows = c + r0 * ldc + c0;
+			if (pa) {
+				ret = dev.h2d(s, da[s], k, arows, lda, k, rows);
+			} else {
+				copy_rows(as, k, arows, lda, rows, k, th);
+				ret = dev.h2d(s, da[s], k, as, k, k, rows);
+			}
+			if (ret)
 				break;
 			// With beta 0, C is not read: nothing to send.
 			if (beta != 0.0F) {
-				copy_rows(cs, cols, c + r0 * ldc + c0, ldc, rows, cols, th);
-				if ((ret = dev.h2d(s, dc[s], cs, (size_t)(rows * cols))))
+				if (pc) {
+					ret = dev.h2d(s, dc[s], cols, crows, ldc, cols, rows);
+				} else {
+					copy_rows(cs, cols, crows, ldc, rows, cols, th);
+					ret = dev.h2d(s, dc[s], cols, cs, cols, cols, rows);
+				}
+				if (ret)
 					break;
 			}
 			if ((ret = dev.gemm(s, (int)rows, (int)cols, (int)k, alpha, da[s], db,
 					    beta, dc[s])))
 				break;
-			if ((ret = dev.d2h(s, cs, dc[s], (size_t)(rows * cols))))
+			ret = pc ? dev.d2h(s, crows, ldc, dc[s], cols, cols, rows)
+				 : dev.d2h(s, cs, cols, dc[s], cols, cols, rows);
+			if (ret)
 				break;
 			pending[s] = Pending{true, r0, rows, c0, cols};
 		}

@@ -188,3 +188,24 @@ TEST_F(Cuda, SgemmOnTheGpuMatchesTheReference)
 	EXPECT_EQ(c, 7.0F);
 	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
 }
+
+// A problem larger than the device memory the plugin may use is tiled, on
+// the GPU too (the tiling itself is tested without one: test_cuda_tiled.cpp).
+TEST_F(Cuda, LargerThanVaccelCudaMaxMibIsTiled)
+{
+	if (!have_gpu())
+		GTEST_SKIP() << "no CUDA device: cuBLAS path not run";
+	setenv("VACCEL_CUDA_MAX_MIB", "1", 1); // read when the plugin loads
+	int ret = boot({"cuda"});
+	unsetenv("VACCEL_CUDA_MAX_MIB");
+	ASSERT_EQ(ret, VACCEL_OK);
+	vaccel_session s{};
+	ASSERT_EQ(vaccel_session_init(&s, VACCEL_PLUGIN_GPU), VACCEL_OK);
+	std::string why;
+	// 4.3 MB of A, B and C against 1 MiB: tiles of rows and of columns.
+	EXPECT_EQ(sgemm_wrong(&s, 600, 500, 700, 703, 509, 511, 1.5F, 0.25F, &why), 0)
+		<< why;
+	EXPECT_EQ(sgemm_wrong(&s, 600, 500, 700, 700, 500, 500, -1.0F, 0.0F, &why), 0)
+		<< why;
+	EXPECT_EQ(vaccel_session_release(&s), VACCEL_OK);
+}

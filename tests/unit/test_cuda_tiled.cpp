@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <random>
@@ -28,18 +29,37 @@ public:
 	}
 	float *device() { return dev_.data(); }
 	float *staging(int set) { return stage_[set].data(); }
-	int h2d(int s, float *d, const float *h, size_t n)
+	// "Page-locked": the operands a test names; the rest is staged.
+	bool pinned(const float *h) const
 	{
-		check(d, n, dev_);
-		queue_[s].push_back([=] { std::copy(h, h + n, d); });
+		return std::find(pinned_.begin(), pinned_.end(), h) != pinned_.end();
+	}
+	void pin(const float *h) { pinned_.push_back(h); }
+	int h2d(int s, float *d, int64_t dp, const float *h, int64_t hp, int64_t w,
+		int64_t rows)
+	{
+		check(d, (size_t)((rows - 1) * dp + w), dev_);
+		if (!from_pinned_or_staging(h))
+			return VACCEL_EINVAL;
+		queue_[s].push_back([=] {
+			for (int64_t r = 0; r < rows; ++r)
+				std::copy(h + r * hp, h + r * hp + w, d + r * dp);
+		});
 		return VACCEL_OK;
 	}
-	int d2h(int s, float *h, const float *d, size_t n)
+	int d2h(int s, float *h, int64_t hp, const float *d, int64_t dp, int64_t w,
+		int64_t rows)
 	{
-		check(d, n, dev_);
-		queue_[s].push_back([=] { std::copy(d, d + n, h); });
+		check(d, (size_t)((rows - 1) * dp + w), dev_);
+		if (!from_pinned_or_staging(h))
+			return VACCEL_EINVAL;
+		queue_[s].push_back([=] {
+			for (int64_t r = 0; r < rows; ++r)
+				std::copy(d + r * dp, d + r * dp + w, h + r * hp);
+		});
 		return VACCEL_OK;
 	}
+	int direct = 0; // copies that did not go through staging
 	int gemm(int s, int m, int n, int k, float alpha, const float *a, const float *b,
 		 float beta, float *c)
 	{
@@ -70,6 +90,21 @@ public:
 	bool out_of_bounds = false;
 
 private:
+	// A device copies only page-locked memory asynchronously: from a
+	// staging set, or from (or to) a pinned operand's rows.
+	bool from_pinned_or_staging(const float *h)
+	{
+		for (auto &st : stage_)
+			if (h >= st.data() && h < st.data() + st.size())
+				return true;
+		for (const float *p : pinned_)
+			if (h >= p && h < p + (1 << 24)) {
+				++direct;
+				return true;
+			}
+		return false;
+	}
+	std::vector<const float *> pinned_;
 	void check(const float *d, size_t n, const std::vector<float> &v)
 	{
 		if (d < v.data() || d + n > v.data() + v.size())
@@ -86,7 +121,8 @@ struct Problem {
 
 // C (with its padding) after the tiled product, and the largest relative
 // error of its m x n part against a double reference; padding must stay.
-double run(const Problem &P, const vaccel::cuda::Limits &lim, LateDevice &dev, int *ret)
+double run(const Problem &P, const vaccel::cuda::Limits &lim, LateDevice &dev, int *ret,
+	   bool pin_a = false, bool pin_b = false, bool pin_c = false)
 {
 	std::mt19937 rng(7);
 	std::uniform_real_distribution<float> u(-1, 1);
@@ -96,6 +132,12 @@ double run(const Problem &P, const vaccel::cuda::Limits &lim, LateDevice &dev, i
 		for (auto &x : *v)
 			x = u(rng);
 	std::vector<float> c0 = c;
+	if (pin_a)
+		dev.pin(a.data());
+	if (pin_b)
+		dev.pin(b.data());
+	if (pin_c)
+		dev.pin(c.data());
 	*ret = vaccel::cuda::tiled_sgemm(dev, lim, P.m, P.n, P.k, P.alpha, a.data(),
 					 P.lda, b.data(), P.ldb, P.beta, c.data(), P.ldc);
 	double worst = 0;
@@ -170,6 +212,23 @@ TEST(CudaTiled, ExactForEveryShapeTilingAndBeta)
 			EXPECT_LE(err, 1e-5);
 			EXPECT_FALSE(dev.out_of_bounds);
 		}
+}
+
+// Operands in page-locked memory (the agent's arena) go to and from the
+// device from their own rows: same results, no staging for them.
+TEST(CudaTiled, PinnedOperandsAreCopiedInPlace)
+{
+	const Problem P{37, 29, 41, 45, 33, 31, 1.5F, 0.25F};
+	const vaccel::cuda::Limits lim{12000, 1500, 3, 1};
+	for (int mask = 1; mask < 8; ++mask) {
+		LateDevice dev;
+		int ret = -1;
+		SCOPED_TRACE(mask);
+		EXPECT_LE(run(P, lim, dev, &ret, mask & 1, mask & 2, mask & 4), 1e-5);
+		EXPECT_EQ(ret, VACCEL_OK);
+		EXPECT_GT(dev.direct, 0);
+		EXPECT_FALSE(dev.out_of_bounds);
+	}
 }
 
 TEST(CudaTiled, LargerThanTheDeviceBudgetIsTiled)
