@@ -92,6 +92,6 @@ VACCEL_PLUGINS="$rpc" VACCEL_RPC_ADDRESS="$tcp" "$bin/vaccel-bench-cuda" --vacce
 	--label "through the agent, TCP" $sizes || rc=1
 
 say "not yet on the GPU"
-skip "torch on CUDA (VACCEL_TORCH_DEVICE): the torch plugin runs on the CPU only"
+skip "torch on CUDA (VACCEL_TORCH_DEVICE): the torch plugin also needs OpenCV, which this script does not build"
 skip "OpenCL on an NVIDIA platform: the opencl plugin was not tried there"
 exit $rc

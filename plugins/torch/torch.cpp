@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// torch: TorchScript models on libtorch (CPU).
+// torch: TorchScript models on libtorch, on the CPU or a CUDA device.
+//
+//   VACCEL_TORCH_DEVICE=auto|cpu|cuda[:N]   where models run (default auto:
+//       the first CUDA device if this libtorch has CUDA and a device is
+//       there, else the CPU). Asking for cuda where there is none skips the
+//       plugin ("no device"), as the cuda plugin does. Models are loaded
+//       onto that device once; inputs go there once per call and outputs
+//       come back to host memory.
 //
 //   vaccel_torch_model_load / _run   the model of a MODEL resource: its blob
 //       model.pt, else its first *.pt (or its only blob), loaded from the
@@ -22,6 +29,7 @@
 
 #include "common/classify.hpp"
 
+#include <torch/cuda.h>
 #include <torch/script.h>
 
 
@@ -96,6 +104,49 @@ struct Model {
 
 vaccel_plugin::ModelCache<Model> models;
 
+// Where models run; chosen at init from VACCEL_TORCH_DEVICE.
+torch::Device device(torch::kCPU);
+
+int torch_init()
+{
+	return guarded("init", []() -> int {
+		const char *v = getenv("VACCEL_TORCH_DEVICE");
+		std::string want = v && *v ? v : "auto";
+		const bool cuda = torch::cuda::is_available();
+		if (want == "auto") {
+			device = cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+		} else if (want == "cpu") {
+			device = torch::Device(torch::kCPU);
+		} else if (want.rfind("cuda", 0) == 0) {
+			int index = 0;
+			if (want.size() > 4) {
+				char *end = nullptr;
+				long n = want[4] == ':' ? strtol(want.c_str() + 5, &end, 10) : -1;
+				if (n < 0 || !end || *end || want.size() == 5) {
+					vaccel_error("[torch] VACCEL_TORCH_DEVICE=%s: want auto, "
+						     "cpu, cuda or cuda:N", want.c_str());
+					return VACCEL_EINVAL;
+				}
+				index = (int)n;
+			}
+			if (!cuda || index >= (int)torch::cuda::device_count()) {
+				vaccel_info("[torch] VACCEL_TORCH_DEVICE=%s: %s", want.c_str(),
+					    cuda ? "no such CUDA device"
+						 : "this libtorch has no CUDA, or there is no "
+						   "CUDA device");
+				return VACCEL_ENODEV;
+			}
+			device = torch::Device(torch::kCUDA, (c10::DeviceIndex)index);
+		} else {
+			vaccel_error("[torch] VACCEL_TORCH_DEVICE=%s: want auto, cpu, cuda or "
+				     "cuda:N", want.c_str());
+			return VACCEL_EINVAL;
+		}
+		vaccel_debug("[torch] models run on %s", device.str().c_str());
+		return VACCEL_OK;
+	});
+}
+
 std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 {
 	if (auto m = models.find(res))
@@ -116,7 +167,7 @@ std::shared_ptr<Model> load(const char *op, vaccel_resource *res)
 	// From memory: a resource need not be a file on this machine.
 	std::istringstream in(std::string((const char *)data, size));
 	try {
-		m->module = torch::jit::load(in, torch::kCPU);
+		m->module = torch::jit::load(in, device);
 	} catch (const c10::Error &e) {
 		vaccel_error("[torch] %s: %s is not a TorchScript model: %s", op,
 			     blob->name,
@@ -242,6 +293,13 @@ int run(vaccel_resource *model, vaccel_torch_tensor *const *inputs,
 				     op, i, t->size, want);
 			return VACCEL_EINVAL;
 		}
+		// On a device: the caller's bytes go there in one copy.
+		if (!device.is_cpu()) {
+			in.emplace_back(torch::from_blob(t->data, dims,
+							 torch::TensorOptions(type))
+						.to(device));
+			continue;
+		}
 		// Copied: a model may change its inputs in place, and the
 		// caller's buffer is not ours to change. A plain copy wrapped
 		// with from_blob: clone() goes through torch's dispatcher,
@@ -271,7 +329,7 @@ int run(vaccel_resource *model, vaccel_torch_tensor *const *inputs,
 			vaccel_torch_tensor_delete(t);
 	};
 	for (int i = 0; i < nr_outputs; ++i) {
-		torch::Tensor t = res[i].contiguous();
+		torch::Tensor t = res[i].to(torch::kCPU).contiguous();
 		vaccel_torch_data_type type = VACCEL_TORCH_FLOAT;
 		if (!from_torch(t.scalar_type(), &type)) {
 			// Double and bool have no vAccel type: the nearest.
@@ -330,7 +388,8 @@ int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	cv::Mat pixels;
 	gray.convertTo(pixels, CV_32F, 1.0 / 255);
 	// pixels outlives the forward pass: no copy needed.
-	torch::Tensor input = torch::from_blob(pixels.ptr<float>(), {1, 1, 28, 28});
+	torch::Tensor input =
+		torch::from_blob(pixels.ptr<float>(), {1, 1, 28, 28}).to(device);
 	torch::Tensor logits;
 	{
 		c10::InferenceMode guard;
@@ -367,7 +426,8 @@ const vaccel_plugin_desc torch_plugin = [] {
 	d.vaccel_version = VACCEL_VERSION;
 	d.name = "torch";
 	d.version = "1.0";
-	d.type = VACCEL_PLUGIN_TORCH | VACCEL_PLUGIN_CPU;
+	d.type = VACCEL_PLUGIN_TORCH | VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_GPU;
+	d.init = torch_init;
 	d.fini = torch_fini;
 	d.resource_unregister = torch_resource_unregister;
 	d.ops_size = sizeof(vaccel_plugin_ops);

@@ -395,3 +395,29 @@ TEST_F(Torch, TestSetAccuracy)
 }
 
 } // namespace
+
+// VACCEL_TORCH_DEVICE: where models run. Without CUDA in this libtorch (or
+// without a device), asking for cuda skips the plugin as "no device"; a
+// value that is none of the accepted ones fails its load.
+TEST(TorchDevice, FromTheEnvironment)
+{
+	const bool cuda = false; // Debian's libtorch: CPU only
+	struct Case {
+		const char *value;
+		int code;
+	} cases[] = {
+		{"cpu", VACCEL_OK},	  {"auto", VACCEL_OK},	   {"", VACCEL_OK},
+		{"cuda", cuda ? VACCEL_OK : VACCEL_ENODEV},	   {"cuda:7", VACCEL_ENODEV},
+		{"cuda:", VACCEL_EINVAL}, {"cuda:x", VACCEL_EINVAL}, {"cuda0", VACCEL_EINVAL},
+		{"gpu", VACCEL_EINVAL},
+	};
+	for (const Case &c : cases) {
+		SCOPED_TRACE(c.value);
+		setenv("VACCEL_TORCH_DEVICE", c.value, 1);
+		ASSERT_EQ(vtest::boot({}), VACCEL_OK);
+		EXPECT_EQ(vaccel_plugin_load(vtest::plugin("torch").c_str()), c.code);
+		EXPECT_EQ(vaccel_plugin_count(), c.code == VACCEL_OK ? 1u : 0u);
+		EXPECT_EQ(vaccel_cleanup(), VACCEL_OK);
+	}
+	unsetenv("VACCEL_TORCH_DEVICE");
+}
