@@ -91,7 +91,48 @@ VACCEL_PLUGINS="$rpc" VACCEL_RPC_ADDRESS="$unix" "$bin/vaccel-bench-cuda" --vacc
 VACCEL_PLUGINS="$rpc" VACCEL_RPC_ADDRESS="$tcp" "$bin/vaccel-bench-cuda" --vaccel-only \
 	--label "through the agent, TCP" $sizes || rc=1
 
+say "TorchScript on the GPU: vaccel_torch_model_run next to libtorch directly"
+model=${VACCEL_GPU_MODEL:-build/models/fashion-mnist/model.pt}
+py=
+for p in /opt/torch/.venv/bin/python3 python3; do
+	if command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+	skip "torch: no Python with torch (a CUDA libtorch) on this machine"
+elif [ ! -f "$model" ]; then
+	skip "torch: no model at $model (VACCEL_GPU_MODEL; the build trains it in models/)"
+else
+	prefix=$("$py" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+	tlib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+	if cmake -S . -B "$B-torch" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_PREFIX_PATH="$prefix" -DCUDAToolkit_ROOT="$cuda" \
+		-DVACCEL_BUILD_TESTS=OFF -DVACCEL_BUILD_BENCH=OFF -DVACCEL_BUILD_EXAMPLES=OFF \
+		-DVACCEL_BUILD_MODEL=OFF >"$B-torch.configure.log" 2>&1 &&
+		ninja -C "$B-torch" vaccel-torch vaccel-bench-torch vaccel-agent vaccel-rpc \
+			>"$B-torch.build.log" 2>&1; then
+		tp=$PWD/$B-torch/lib
+		export LD_LIBRARY_PATH="$tp:$tlib:$LD_LIBRARY_PATH"
+		for d in cuda cpu; do
+			VACCEL_TORCH_DEVICE=$d VACCEL_PLUGINS="$tp/libvaccel-torch.so" \
+				"$B-torch/bin/vaccel-bench-torch" "$model" 2000 || rc=1
+		done
+		VACCEL_TORCH_DEVICE=cuda VACCEL_PLUGINS="$tp/libvaccel-torch.so" \
+			"$B-torch/bin/vaccel-agent" -q -a "unix://$tmp/torch.sock" >"$tmp/torch.out" 2>&1 &
+		tpid=$!
+		for _ in $(seq 100); do grep -q '^listening on' "$tmp/torch.out" && break; sleep 0.1; done
+		echo "through the agent, unix socket:"
+		VACCEL_TORCH_DEVICE=cuda VACCEL_PLUGINS="$tp/libvaccel-rpc.so" \
+			VACCEL_RPC_ADDRESS="unix://$tmp/torch.sock" \
+			"$B-torch/bin/vaccel-bench-torch" "$model" 2000 || rc=1
+		kill "$tpid" 2>/dev/null
+	else
+		echo "FAIL: building the torch plugin against $prefix"
+		tail -20 "$B-torch.build.log" "$B-torch.configure.log" 2>/dev/null
+		rc=1
+	fi
+fi
+
 say "not yet on the GPU"
-skip "torch on CUDA (VACCEL_TORCH_DEVICE): the torch plugin also needs OpenCV, which this script does not build"
+skip "image classification on the GPU: the torch plugin decodes images with OpenCV, which this machine lacks"
 skip "OpenCL on an NVIDIA platform: the opencl plugin was not tried there"
 exit $rc

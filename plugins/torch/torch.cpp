@@ -18,6 +18,9 @@
 //       model the build trains (models/): the model normalises on its own.
 //       The tag is the top-1 label; out_imgname is "classify".
 //
+// Built without OpenCV (a GPU machine with pip's libtorch and nothing
+// else), the plugin runs models but does not classify images.
+//
 // Images are decoded and resized by OpenCV (imgcodecs, imgproc) rather than
 // libjpeg/libpng directly, by the code the opencv plugin uses too
 // (plugins/common/classify.hpp): the two differ only in the inference engine
@@ -27,7 +30,10 @@
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
-#include "common/classify.hpp"
+#include "common/model_files.hpp"
+#ifdef VACCEL_TORCH_IMAGES
+#include "common/classify.hpp" // OpenCV: images are decoded with it
+#endif
 
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -372,6 +378,7 @@ int torch_model_run(vaccel_session *, vaccel_resource *model,
 	});
 }
 
+#ifdef VACCEL_TORCH_IMAGES
 int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	     unsigned char *out_imgname, size_t len_img, size_t len_out_text,
 	     size_t len_out_imgname)
@@ -411,11 +418,15 @@ int torch_classify(vaccel_session *sess, const void *img,
 	});
 }
 
+#endif
+
 const vaccel_plugin_ops torch_ops = [] {
 	vaccel_plugin_ops ops{};
 	ops.torch_model_load = torch_model_load;
 	ops.torch_model_run = torch_model_run;
+#ifdef VACCEL_TORCH_IMAGES
 	ops.image_classify = torch_classify;
+#endif
 	return ops;
 }();
 
