@@ -7,16 +7,19 @@
 #   local: torch in the caller's process
 #   rpc:   through vaccel-agent (torch) over a unix socket
 #
-# bench/classify_load.sh [BUILD_DIR] [SECONDS_PER_POINT] [RUNS]
+# bench/classify_load.sh [BUILD_DIR] [SECONDS] [RUNS] [TURNS]
 #
-# Prints images/s per point and the service's fraction of its baseline.
+# Per point, the direct calls and the service take TURNS turns (default 3)
+# of SECONDS each (default 1); prints the medians in images/s and the
+# service's fraction of its baseline.
 # OMP_NUM_THREADS=1 unless set: the model is tiny (28 x 28), so libtorch's
 # intra-op threads only compete with the clients for the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath "${1:-build}")
-secs=${2:-3}
+secs=${2:-1}
 runs=${3:-1}
+turns=${4:-3}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} VACCEL_LOG_LEVEL=1
 bin=$build/bin lib=$build/lib model=$build/models/fashion-mnist
 for f in "$bin/vaccel-classify-server" "$bin/vaccel-agent" "$bin/vaccel-bench-classify-load" \
@@ -73,22 +76,32 @@ rate() {
 		sed -n 's/.*images_per_s=//p'
 }
 
-echo "classification throughput, images/s; $(getconf _NPROCESSORS_ONLN) CPUs; OMP_NUM_THREADS=$OMP_NUM_THREADS;" \
-	"$secs s per point; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-4s %-7s %9s %9s %6s\n' run clients direct service ratio
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "classification throughput, images/s; $(getconf _NPROCESSORS_ONLN) CPUs;" \
+	"OMP_NUM_THREADS=$OMP_NUM_THREADS; $turns turns of $secs s per side and point;" \
+	"load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-4s %-7s %-6s %9s %9s %6s\n' run clients path direct service ratio
 for r in $(seq "$runs"); do
 	for n in 1 2 4 8; do
 		for path in local rpc; do
-			if [ $path = local ]; then
-				d=$(rate direct "$model" "$n" VACCEL_PLUGINS="$lib/libvaccel-torch.so")
-				s=$(rate http "$local_uri" "$n")
-			else
-				d=$(rate direct "$model" "$n" VACCEL_PLUGINS="$lib/libvaccel-rpc.so" \
-					VACCEL_RPC_ADDRESS="$agent")
-				s=$(rate http "$rpc_uri" "$n")
-			fi
-			printf '%-4s %-7s %9.0f %9.0f %6.2f  %s\n' "$r" "$n" "$d" "$s" \
-				"$(awk -v a="$s" -v b="$d" 'BEGIN { print a / b }')" "$path"
+			# The two sides take turns, so that a change in the
+			# machine's load falls on both; the medians are compared.
+			ds=() ss=()
+			for _ in $(seq "$turns"); do
+				if [ $path = local ]; then
+					ds+=("$(rate direct "$model" "$n" VACCEL_PLUGINS="$lib/libvaccel-torch.so")")
+					ss+=("$(rate http "$local_uri" "$n")")
+				else
+					ds+=("$(rate direct "$model" "$n" VACCEL_PLUGINS="$lib/libvaccel-rpc.so" \
+						VACCEL_RPC_ADDRESS="$agent")")
+					ss+=("$(rate http "$rpc_uri" "$n")")
+				fi
+			done
+			d=$(median "${ds[@]}") s=$(median "${ss[@]}")
+			printf '%-4s %-7s %-6s %9.0f %9.0f %6.2f\n' "$r" "$n" "$path" "$d" "$s" \
+				"$(awk -v a="$s" -v b="$d" 'BEGIN { print a / b }')"
 		done
 	done
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

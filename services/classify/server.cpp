@@ -474,7 +474,9 @@ Answer classify(Service &svc, const std::string &image)
 {
 	vaccel_error_clear();
 	// A session that lost its agent (restarted, say) is replaced and the
-	// image sent once more: classifying has no side effects.
+	// image sent once more: classifying has no side effects. One whose
+	// call timed out is replaced too (its connection is in an unknown
+	// state), and the error answered.
 	for (int attempt = 0;; ++attempt) {
 		bool fresh = !worker.session;
 		try {
@@ -493,7 +495,8 @@ Answer classify(Service &svc, const std::string &image)
 			int code = e.code();
 			if (lost(code)) {
 				worker.session.reset();
-				if (!fresh && attempt == 0)
+				// Not after a timeout: that would double it.
+				if (!fresh && attempt == 0 && code != VACCEL_ETIMEDOUT)
 					continue;
 			}
 			svc.failed.fetch_add(1, std::memory_order_relaxed);
