@@ -18,10 +18,10 @@
 // session (so at most that many classifications run at once, and over rpc
 // each has its own connection to the agent); a cap on connections
 // (--max-connections) and on the classification requests admitted at once,
-// receiving, queued or running (--max-inflight; beyond it: 503 at once,
-// without reading the body); a body limit (--max-body: 413, from
-// Content-Length before any byte is read, or while receiving); an idle
-// timeout per connection (--timeout-s).
+// receiving, queued or running (--max-inflight; beyond it: 503, decided
+// from the headers, the body never kept); a body limit (--max-body: 413,
+// from Content-Length, or counted while receiving); an idle timeout per
+// connection (--timeout-s).
 #include <vaccel.hpp>
 
 #include <microhttpd.h>
@@ -411,8 +411,9 @@ struct Service {
 	std::atomic<unsigned> admitted{0};
 	std::atomic<uint64_t> served{0}, failed{0}, rejected{0};
 
-	// Readiness, probed at most once a second.
-	std::mutex ready_lock;
+	// Readiness, probed at most once a second: ready_lock is held by the
+	// probe, ready_seen_lock guards its last answer.
+	std::mutex ready_lock, ready_seen_lock;
 	Clock::time_point ready_at{};
 	int ready_status = 0;
 	std::string ready_body;
@@ -523,10 +524,19 @@ const unsigned char kProbePng[] = {
 // Ready: a new session, with the model registered, classifies a tiny image.
 // That is the whole path: the plugin, the model and, over rpc, a new
 // connection to the agent and the agent's plugin. Probed at most once a
-// second, whatever the rate of probes.
+// second, whatever the rate of probes; while one probe runs (an agent that
+// does not answer holds it up to VACCEL_RPC_TIMEOUT_MS), the others get
+// the last answer instead of waiting.
 Answer ready(Service &svc)
 {
-	std::lock_guard<std::mutex> g(svc.ready_lock);
+	std::unique_lock<std::mutex> g(svc.ready_lock, std::try_to_lock);
+	if (!g.owns_lock()) {
+		std::lock_guard<std::mutex> seen(svc.ready_seen_lock);
+		if (svc.ready_status)
+			return {(unsigned)svc.ready_status, svc.ready_body};
+	}
+	if (!g.owns_lock())
+		g.lock();
 	auto now = Clock::now();
 	if (svc.ready_status && now - svc.ready_at < std::chrono::seconds(1))
 		return {(unsigned)svc.ready_status, svc.ready_body};
@@ -552,6 +562,7 @@ Answer ready(Service &svc)
 		}
 	}
 	vaccel_error_clear();
+	std::lock_guard<std::mutex> seen(svc.ready_seen_lock);
 	svc.ready_at = now;
 	svc.ready_status = (int)a.status;
 	svc.ready_body = a.body;

@@ -312,15 +312,15 @@ def load(svc, proc, imgs, inflight, max_conn, timeout_s, sanitized):
     stalled = []
     for _ in range(inflight):
         s = svc.raw_socket()
-        s.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\n"
-                  b"Content-Length: 1000\r\n\r\n" + b"z" * 10)
+        s.settimeout(10)
+        s.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 1000\r\n\r\n")
+        # "100 Continue": admitted, the body awaited.
+        got = s.recv(100)
+        check(got.startswith(b"HTTP/1.1 100"), f"stalled request: {got!r}")
+        s.sendall(b"z" * 10)
         stalled.append(s)
-    deadline = time.monotonic() + 10
-    while True:
-        st, hdrs, data = svc.request("POST", "/classify", body=imgs[0][1])
-        if st == 503 or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+    st, hdrs, data = svc.request("POST", "/classify", body=imgs[0][1])
     check(st == 503 and hdrs.get("retry-after") == "1"
           and json_of(data).get("code") == 16, f"stalled slots: {st} {data!r}")
     t0 = time.monotonic()
