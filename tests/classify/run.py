@@ -12,8 +12,8 @@
   anything else; connections stalled in their body hold their slots (503 for
   the next) until --timeout-s closes them; connections beyond
   --max-connections wait until one closes; the service's memory stays
-  bounded; SIGTERM
-  stops it with status 0 (and, in a sanitizer build, no leak).
+  bounded; SIGTERM stops it with status 0 (and, in a sanitizer build, no
+  leak). Readiness is 200 with the plugin's name, liveness 200.
 
 run.py --bin DIR --torch PLUGIN --rpc PLUGIN --model DIR [--sanitized]
 Exits 77 (skipped) when something it needs is missing.
