@@ -82,7 +82,8 @@ int usage(FILE *out)
 		"                         share/vaccel/models/fashion-mnist)\n"
 		"  --threads N            HTTP worker threads, each with its own\n"
 		"                         vAccel session (default 4)\n"
-		"  --max-connections N    connections at once (default 64)\n"
+		"  --max-connections N    connections at once, at least --threads\n"
+		"                         (default 64)\n"
 		"  --max-inflight N       classification requests admitted at once;\n"
 		"                         more get 503 (default 4 x threads)\n"
 		"  --max-body BYTES       largest image (default 16777216); larger: 413\n"
@@ -226,6 +227,14 @@ std::optional<Options> parse(int argc, char **argv, int *rc)
 	}
 	if (!o.max_inflight)
 		o.max_inflight = 4 * o.threads;
+	// Each thread takes its share of the connections: a thread with none
+	// would never accept one (and would not wake up to stop).
+	if (o.max_connections < o.threads) {
+		std::fprintf(stderr, "vaccel-classify-server: --max-connections (%u) "
+				     "must be at least --threads (%u)\n",
+			     o.max_connections, o.threads);
+		return std::nullopt;
+	}
 	*rc = 0;
 	return o;
 }
@@ -803,8 +812,10 @@ int main(int argc, char **argv)
 	int fd = listen_on(svc.opt.listen, &shown);
 	if (fd < 0)
 		return 1;
+	// ITC: stopping wakes every thread through its own channel, whether
+	// or not it is polling the listening socket at that moment.
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	MHD_OptionItem pool_opts[] = {
 		{svc.opt.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
 		 (intptr_t)svc.opt.threads, nullptr},

@@ -13,7 +13,7 @@
   the next) until --timeout-s closes them; connections beyond
   --max-connections wait until one closes; the service's memory stays
   bounded; SIGTERM stops it with status 0 (and, in a sanitizer build, no
-  leak). Readiness is 200 with the plugin's name, liveness 200.
+  leak), also while it is at its connection limit. Readiness is 200 with the plugin's name, liveness 200.
 
 run.py --bin DIR --torch PLUGIN --rpc PLUGIN --model DIR [--sanitized]
 Exits 77 (skipped) when something it needs is missing.
@@ -388,6 +388,13 @@ def main():
     opts = ["--model", a.model, "--threads", "2", "--max-inflight", str(inflight),
             "--max-connections", str(max_conn), "--max-body", str(max_body),
             "--timeout-s", str(timeout_s)]
+    # Options it cannot honour are refused (status 2), before it listens.
+    for bad in (["--threads", "4", "--max-connections", "2"], ["--max-body", "0"],
+                ["--listen", "udp://x:1"], ["--no-such-option"]):
+        r = subprocess.run([server, "--model", a.model] + bad, env=child_env({}),
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode in (1, 2) and "listening" not in r.stdout,
+              f"{bad}: status {r.returncode}, {r.stdout!r}")
     try:
         # Through the agent: service -> rpc -> agent -> torch.
         ag = Proc([agent, "-a", f"unix://{tmp}/agent.sock"],
@@ -410,7 +417,12 @@ def main():
         res, errs = clients(svc, imgs, inflight, 10)
         check(not errs and all(r[0] == 200 and r[1]["class"] == r[2] for r in res),
               f"local load: {errs[:2]} {[r for r in res if r[0] != 200][:2]}")
-        sp.stop("the service (torch)")
+        # Stopped while at --max-connections: every thread wakes up.
+        idle = [svc.raw_socket() for _ in range(max_conn + 1)]
+        time.sleep(0.3)
+        sp.stop("the service (torch), at its connection limit")
+        for s in idle:
+            s.close()
         check(not os.path.exists(f"{tmp}/classify.sock"),
               "the unix socket is left behind")
         print("in process: ok")
