@@ -69,8 +69,10 @@ quiet() {
 is_static() { [ -f "$1" ] && ! readelf -l "$1" | grep -q INTERP; }
 
 tools() {
-	local exe found
-	for exe in vaccel vaccel-agent; do
+	local exe found extra=()
+	# The classification service, where libmicrohttpd was found.
+	[ -e "$P/bin/vaccel-classify-server" ] && extra=(vaccel-classify-server)
+	for exe in vaccel vaccel-agent "${extra[@]}"; do
 		# Run from the moved tree, the library has to come from there
 		# too, not from some other install on the loader's path.
 		found=$(ldd "$P/bin/$exe" | awk '$1 ~ /^libvaccel\.so/ { print $3 }')
