@@ -21,6 +21,7 @@
 #include <vaccel.h>
 
 #include "common/classify.hpp"
+#include "common/tensor_out.h"
 
 #include <torch/script.h>
 
@@ -289,7 +290,7 @@ int run(vaccel_resource *model, vaccel_torch_tensor *const *inputs,
 		}
 		size_t bytes = t.nbytes();
 		vaccel_torch_tensor *o = nullptr;
-		int ret = vaccel_torch_tensor_allocate(&o, t.dim(),
+		int ret = vaccel_torch_tensor_out(&o, t.dim(),
 						       t.sizes().data(), type,
 						       bytes);
 		if (ret) {

@@ -313,6 +313,26 @@ TEST_F(Ops, ModelOperationsNeedARegisteredModel)
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_torch_tensor_delete(in), VACCEL_OK);
 
+	// A scalar (no dimensions): the public constructors refuse it, as
+	// upstream's, but a model can take and give one; the plugin makes the
+	// output by hand.
+	float one = 7.5F;
+	vaccel_torch_tensor scalar{};
+	scalar.data = &one;
+	scalar.size = sizeof one;
+	scalar.data_type = VACCEL_TORCH_FLOAT;
+	vaccel_torch_tensor *sin = &scalar;
+	out = nullptr;
+	ASSERT_EQ(vaccel_torch_model_run(&sess, &model, nullptr, &sin, 1, &out, 1),
+		  VACCEL_OK);
+	ASSERT_NE(out, nullptr);
+	EXPECT_EQ(out->nr_dims, 0);
+	EXPECT_EQ(out->dims, nullptr);
+	ASSERT_EQ(out->size, sizeof one);
+	EXPECT_TRUE(out->owned);
+	EXPECT_EQ(*static_cast<float *>(out->data), 7.5F);
+	EXPECT_EQ(vaccel_torch_tensor_delete(out), VACCEL_OK);
+
 	vaccel_tf_status st{};
 	EXPECT_EQ(vaccel_tf_model_load(&sess, &model, &st), VACCEL_OK);
 	vaccel_tf_status_release(&st);
