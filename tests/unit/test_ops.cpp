@@ -186,6 +186,10 @@ TEST_F(Ops, ImageOperations)
 	EXPECT_STREQ((char *)gtag, "noop-tag");
 	EXPECT_STREQ((char *)gname, "noop-classify.png");
 	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), 1), VACCEL_EINVAL);
+	// An empty out_text reaches the typed function, which refuses it.
+	w.v[1] = vaccel_arg{nullptr, 0, VACCEL_ARG_UCHAR_ARRAY, 0, false};
+	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()),
+		  VACCEL_EINVAL);
 }
 
 TEST_F(Ops, FpgaOperations)
@@ -223,6 +227,16 @@ TEST_F(Ops, FpgaOperations)
 	ASSERT_EQ(vaccel_genop(&sess, r2.data(), r2.n(), w2.data(), w2.n()),
 		  VACCEL_OK);
 	EXPECT_EQ(go[3], 4);
+
+	// No elements: the arg array getters refuse empty arrays, genop does
+	// not; the typed function decides, as called directly.
+	const int direct = vaccel_fpga_arraycopy(&sess, nullptr, nullptr, 0);
+	EXPECT_EQ(direct, VACCEL_OK);
+	Args r3, w3;
+	r3.op(VACCEL_OP_FPGA_ARRAYCOPY).ptr(nullptr, 0, VACCEL_ARG_INT32_ARRAY);
+	w3.ptr(nullptr, 0, VACCEL_ARG_INT32_ARRAY);
+	EXPECT_EQ(vaccel_genop(&sess, r3.data(), r3.n(), w3.data(), w3.n()),
+		  direct);
 }
 
 TEST_F(Ops, Minmax)
