@@ -56,6 +56,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
@@ -169,6 +170,22 @@ inline void check(int ret, const char *what)
 /* ---- argument type mapping ------------------------------------------- */
 
 namespace detail {
+
+/* A serializer that copies the bytes as they are, for the owned copies of
+ * ArgList::add_copy() and add_string_copy(). */
+inline int copy_bytes(const void *data, std::size_t size, std::uint32_t,
+		      void **buf, std::size_t *out) noexcept
+{
+	if (!data || !size)
+		return VACCEL_EINVAL;
+	void *p = std::malloc(size);
+	if (!p)
+		return VACCEL_ENOMEM;
+	std::memcpy(p, data, size);
+	*buf = p;
+	*out = size;
+	return VACCEL_OK;
+}
 
 /* One specialisation per C type that has vaccel_arg_array_add_<name>().
  * uint8_t and unsigned char are the same C++ type, so unsigned char maps
@@ -397,8 +414,8 @@ public:
 	/**
 	 * Add @p count elements at @p values, borrowed, as one
 	 * arg_array_type_v<T> arg of count * sizeof(T) bytes.
-	 * @throws Error(VACCEL_EINVAL) if @p values is null and @p count is
-	 *         not 0; Error(VACCEL_ENOMEM) if the list cannot grow.
+	 * @throws Error(VACCEL_EINVAL) if @p values is null or @p count is 0;
+	 *         Error(VACCEL_ENOMEM) if the list cannot grow.
 	 */
 	template <class T, std::enable_if_t<is_arg_v<T>, int> = 0>
 	ArgList &add_array(T *values, std::size_t count)
@@ -493,15 +510,16 @@ public:
 		std::string tmp(str);
 		check(vaccel_arg_array_add_serialized(&arr_, VACCEL_ARG_STRING,
 						      0, tmp.c_str(),
-						      tmp.size() + 1, nullptr),
+						      tmp.size() + 1,
+						      detail::copy_bytes),
 		      "vaccel_arg_array_add_serialized");
 		return *this;
 	}
 
 	/**
 	 * Add @p size bytes at @p data, borrowed, as VACCEL_ARG_BUFFER.
-	 * @throws Error(VACCEL_EINVAL) if @p data is null and @p size is not
-	 *         0; Error(VACCEL_ENOMEM) if the list cannot grow.
+	 * @throws Error(VACCEL_EINVAL) if @p data is null or @p size is 0;
+	 *         Error(VACCEL_ENOMEM) if the list cannot grow.
 	 */
 	ArgList &add_buffer(void *data, std::size_t size)
 	{
@@ -539,7 +557,8 @@ public:
 	ArgList &add_copy(const T &value)
 	{
 		check(vaccel_arg_array_add_serialized(&arr_, arg_type_v<T>, 0,
-						      &value, sizeof(T), nullptr),
+						      &value, sizeof(T),
+						      detail::copy_bytes),
 		      "vaccel_arg_array_add_serialized");
 		return *this;
 	}

@@ -13,8 +13,14 @@
  * their buffer and free it on release.
  *
  * get/set walk the array in order from its position. At the end of the array
- * they return VACCEL_ERANGE; on a type, size or custom-id mismatch,
- * VACCEL_EINVAL, and the position does not move.
+ * they return VACCEL_ERANGE; on a type, size or custom-id mismatch, or a
+ * value larger than the arg it is written into, VACCEL_EINVAL, and the
+ * position does not move.
+ *
+ * As upstream's: empty arrays, buffers and byte strings are refused
+ * (VACCEL_EINVAL) by the adds and gets, validators, serializers and
+ * deserializers are required, and a wrapped array that is full refuses
+ * an add with VACCEL_ERANGE.
  */
 #pragma once
 
@@ -86,13 +92,17 @@ struct vaccel_arg {
 	bool owned; /* true if buf belongs to the arg and is freed with it */
 };
 
-/** Copy @p size bytes of @p buf into a new owned buffer of @p arg. */
+/** Copy @p size bytes of @p buf into a new owned buffer of @p arg; with
+ *  @p buf NULL, @p size zeroed bytes (none for 0). A @p buf of size 0 is
+ *  VACCEL_EINVAL. */
 int vaccel_arg_init(struct vaccel_arg *arg, const void *buf, size_t size,
 		    vaccel_arg_type_t type, uint32_t custom_id);
-/** Point @p arg at @p buf (borrowed). */
+/** Point @p arg at @p buf (borrowed); both or neither of @p buf and
+ *  @p size. */
 int vaccel_arg_init_from_buf(struct vaccel_arg *arg, void *buf, size_t size,
 			     vaccel_arg_type_t type, uint32_t custom_id);
-/** Free the buffer if owned and clear @p arg. */
+/** Free the buffer if owned and clear @p arg; its type becomes
+ *  VACCEL_ARG_MAX (none). */
 int vaccel_arg_release(struct vaccel_arg *arg);
 /** Allocate an arg with a copy of @p buf; free with vaccel_arg_delete(). */
 int vaccel_arg_new(struct vaccel_arg **arg, const void *buf, size_t size,
@@ -133,10 +143,13 @@ int vaccel_arg_array_delete(struct vaccel_arg_array *array);
 /** Wrap @p count existing args (borrowed; the array cannot grow). */
 int vaccel_arg_array_wrap(struct vaccel_arg_array *array,
 			  struct vaccel_arg *args, size_t count);
-/** Release owned arg data and empty the array, keeping its storage. */
+/** Release every arg (owned data freed) and empty the array, keeping its
+ *  storage. A wrapped array's args belong to the caller: it is only
+ *  rewound. */
 void vaccel_arg_array_clear(struct vaccel_arg_array *array);
 
-/** Add a RAW arg pointing at @p buf. */
+/** Add a RAW arg pointing at @p buf; both or neither of @p buf and
+ *  @p size. */
 int vaccel_arg_array_add_raw(struct vaccel_arg_array *array, void *buf,
 			     size_t size);
 
@@ -150,18 +163,19 @@ VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_ARRAY_DECLARE_ADD_FUNCS)
 int vaccel_arg_array_add_string(struct vaccel_arg_array *array, char *str);
 int vaccel_arg_array_add_buffer(struct vaccel_arg_array *array, void *buf,
 				size_t size);
-/** Add a CUSTOM arg; @p validator (may be NULL) must accept it. */
+/** Add a CUSTOM arg; @p validator (required) must accept it. */
 int vaccel_arg_array_add_custom(struct vaccel_arg_array *array,
 				uint32_t custom_id, void *buf, size_t size,
 				vaccel_arg_type_validator_fn validator);
-/** Add an owned arg holding @p data serialised by @p serializer (or copied
- *  verbatim when it is NULL). */
+/** Add an owned arg holding @p data serialised by @p serializer
+ *  (required); the bytes of a built-in type must be valid for it. */
 int vaccel_arg_array_add_serialized(struct vaccel_arg_array *array,
 				    vaccel_arg_type_t type, uint32_t custom_id,
 				    const void *data, size_t data_size,
 				    vaccel_arg_serializer_fn serializer);
 /** Append @p count args of @p src from @p start_idx; copies the data if
- *  @p copy, else borrows it. */
+ *  @p copy, else borrows it. VACCEL_ERANGE unless @p start_idx is an arg
+ *  of @p src and the @p count args from it are too. */
 int vaccel_arg_array_add_range(struct vaccel_arg_array *dest,
 			       const struct vaccel_arg_array *src,
 			       size_t start_idx, size_t count, bool copy);
@@ -171,7 +185,7 @@ int vaccel_arg_array_add_remaining(struct vaccel_arg_array *dest,
 int vaccel_arg_array_add_all(struct vaccel_arg_array *dest,
 			     const struct vaccel_arg_array *src, bool copy);
 
-/** Next arg whatever its type. */
+/** Next arg, of type RAW. */
 int vaccel_arg_array_get_raw(struct vaccel_arg_array *array, void **buf,
 			     size_t *size);
 
@@ -189,15 +203,15 @@ int vaccel_arg_array_get_buffer(struct vaccel_arg_array *array, void **buf,
 int vaccel_arg_array_get_custom(struct vaccel_arg_array *array,
 				uint32_t expected_id, void **buf, size_t *size,
 				vaccel_arg_type_validator_fn validator);
-/** Deserialise the next arg into @p data with @p deserializer (or copy it
- *  when NULL: sizes must then match). */
+/** Deserialise the next arg into @p data with @p deserializer (required). */
 int vaccel_arg_array_get_serialized(struct vaccel_arg_array *array,
 				    vaccel_arg_type_t expected_type,
 				    uint32_t expected_custom_id, void *data,
 				    size_t expected_size,
 				    vaccel_arg_deserializer_fn deserializer);
 
-/** Copy @p size bytes into the next arg's buffer (capacity checked). */
+/** Copy @p size bytes into the next arg, of type RAW (capacity checked);
+ *  nothing to copy is only right for an empty arg. */
 int vaccel_arg_array_set_raw(struct vaccel_arg_array *array, void *buf,
 			     size_t size);
 
@@ -211,16 +225,20 @@ VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_ARRAY_DECLARE_SET_FUNCS)
 int vaccel_arg_array_set_string(struct vaccel_arg_array *array, char *str);
 int vaccel_arg_array_set_buffer(struct vaccel_arg_array *array, void *buf,
 				size_t size);
+/** Copy @p size bytes, which @p validator (required) accepts, into the
+ *  next CUSTOM arg of id @p expected_id: exactly its size. */
 int vaccel_arg_array_set_custom(struct vaccel_arg_array *array,
 				uint32_t expected_id, void *buf, size_t size,
 				vaccel_arg_type_validator_fn validator);
+/** Serialise @p data with @p serializer (required) into the next arg:
+ *  exactly its size. */
 int vaccel_arg_array_set_serialized(struct vaccel_arg_array *array,
 				    vaccel_arg_type_t expected_type,
 				    uint32_t expected_custom_id, void *data,
 				    size_t data_size,
 				    vaccel_arg_serializer_fn serializer);
 
-/** Args from the position to the end (borrowed); moves the position there. */
+/** Args from the position to the end (borrowed); the position stays. */
 int vaccel_arg_array_get_remaining(struct vaccel_arg_array *array,
 				   struct vaccel_arg **args, size_t *count);
 size_t vaccel_arg_array_remaining_count(const struct vaccel_arg_array *array);

@@ -17,6 +17,8 @@
  */
 #include <vaccel.h>
 
+#include "common/tensor_out.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,7 +236,7 @@ static int noop_torch_run(struct vaccel_session *sess,
 		const struct vaccel_torch_tensor *src =
 			nr_in ? in[i % nr_in] : NULL;
 		int64_t nd = src ? src->nr_dims : 0;
-		if (vaccel_torch_tensor_allocate(
+		if (vaccel_torch_tensor_out(
 			    &out[i], nd, src ? src->dims : NULL,
 			    src ? src->data_type : VACCEL_TORCH_FLOAT,
 			    src ? src->size : 0))

@@ -30,6 +30,7 @@
 // the arena, and every other argument, use the socket as before.
 #include <vaccel.h>
 
+#include "common/tensor_out.h"
 #include "rpc/net.hpp"
 #include "rpc/sha256.hpp"
 #include "rpc/wire.hpp"
@@ -741,13 +742,13 @@ int tf_status_reply(Stream &s, size_t len, vaccel_tf_status *status)
 
 int alloc(vaccel_torch_tensor **t, const TensorDesc &d)
 {
-	return vaccel_torch_tensor_allocate(t, (int64_t)d.dims.size(), d.dims.data(),
-					    (vaccel_torch_data_type)d.dtype, d.size);
+	return vaccel_torch_tensor_out(t, (int64_t)d.dims.size(), d.dims.data(),
+				       (vaccel_torch_data_type)d.dtype, d.size);
 }
 int alloc(vaccel_tf_tensor **t, const TensorDesc &d)
 {
-	return vaccel_tf_tensor_allocate(t, (int)d.dims.size(), d.dims.data(),
-					 (vaccel_tf_data_type)d.dtype, d.size);
+	return vaccel_tf_tensor_out(t, (int)d.dims.size(), d.dims.data(),
+				    (vaccel_tf_data_type)d.dtype, d.size);
 }
 int alloc(vaccel_tflite_tensor **t, const TensorDesc &d)
 {
@@ -757,8 +758,8 @@ int alloc(vaccel_tflite_tensor **t, const TensorDesc &d)
 			return VACCEL_EBACKEND;
 		dims.push_back((int32_t)x);
 	}
-	return vaccel_tflite_tensor_allocate(t, (int)dims.size(), dims.data(),
-					     (vaccel_tflite_data_type)d.dtype, d.size);
+	return vaccel_tflite_tensor_out(t, (int)dims.size(), dims.data(),
+					(vaccel_tflite_data_type)d.dtype, d.size);
 }
 void del(vaccel_torch_tensor *t) { vaccel_torch_tensor_delete(t); }
 void del(vaccel_tf_tensor *t) { vaccel_tf_tensor_delete(t); }

@@ -34,6 +34,7 @@
 #ifdef VACCEL_TORCH_IMAGES
 #include "common/classify.hpp" // OpenCV: images are decoded with it
 #endif
+#include "common/tensor_out.h"
 
 #include <torch/cuda.h>
 #include <torch/script.h>
@@ -353,7 +354,7 @@ int run(vaccel_resource *model, vaccel_torch_tensor *const *inputs,
 		}
 		size_t bytes = t.nbytes();
 		vaccel_torch_tensor *o = nullptr;
-		int ret = vaccel_torch_tensor_allocate(&o, t.dim(),
+		int ret = vaccel_torch_tensor_out(&o, t.dim(),
 						       t.sizes().data(), type,
 						       bytes);
 		if (ret) {

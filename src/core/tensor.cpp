@@ -14,20 +14,19 @@ namespace {
 template <class T, class Dim, class Type>
 int tensor_init(T *t, long nr_dims, const Dim *dims, Type type)
 {
-	if (!t || nr_dims < 0 || (nr_dims > 0 && !dims))
+	// At least one dimension; without @p dims, that many zeroed ones.
+	if (!t || nr_dims < 1)
 		return VACCEL_EINVAL;
 	size_t bytes = 0;
 	if (__builtin_mul_overflow((size_t)nr_dims, sizeof(Dim), &bytes)) {
 		vaccel_error("tensor: %ld dimensions are too many", nr_dims);
 		return VACCEL_EINVAL;
 	}
-	Dim *d = nullptr;
-	if (nr_dims) {
-		d = static_cast<Dim *>(malloc(bytes));
-		if (!d)
-			return VACCEL_ENOMEM;
+	auto *d = static_cast<Dim *>(calloc((size_t)nr_dims, sizeof(Dim)));
+	if (!d)
+		return VACCEL_ENOMEM;
+	if (dims)
 		memcpy(d, dims, bytes);
-	}
 	memset(t, 0, sizeof(*t));
 	t->nr_dims = nr_dims;
 	t->dims = d;
@@ -299,7 +298,7 @@ int vaccel_tf_node_release(struct vaccel_tf_node *node)
 		return VACCEL_EINVAL;
 	free(node->name);
 	node->name = nullptr;
-	node->id = 0;
+	node->id = -1;
 	return VACCEL_OK;
 }
 int vaccel_tf_node_new(struct vaccel_tf_node **node, const char *name, int id)

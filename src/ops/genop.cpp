@@ -45,7 +45,12 @@ public:
 	}
 	bool f32s(float *&v, size_t &n, const char *what)
 	{
-		return !fail(vaccel_arg_array_get_float_array(&arr_, &v, &n), what);
+		void *p = nullptr;
+		if (!take(VACCEL_ARG_FLOAT32_ARRAY, sizeof(float), p, n, what))
+			return false;
+		v = static_cast<float *>(p);
+		n /= sizeof(float);
+		return true;
 	}
 	bool str(char *&v, const char *what)
 	{
@@ -53,20 +58,23 @@ public:
 	}
 	bool buffer(void *&v, size_t &n, const char *what)
 	{
-		return !fail(vaccel_arg_array_get_buffer(&arr_, &v, &n), what);
+		return take(VACCEL_ARG_BUFFER, 1, v, n, what);
 	}
 	bool uchars(unsigned char *&v, size_t &n, const char *what)
 	{
-		return !fail(vaccel_arg_array_get_uchar_array(&arr_, &v, &n), what);
+		void *p = nullptr;
+		if (!take(VACCEL_ARG_UCHAR_ARRAY, 1, p, n, what))
+			return false;
+		v = static_cast<unsigned char *>(p);
+		return true;
 	}
 	// Any type of arg, at least @p min bytes: the fpga and minmax layouts
 	// take untyped buffers.
 	bool bytes(void *&v, size_t &n, size_t min, const char *what)
 	{
-		int ret = vaccel_arg_array_get_raw(&arr_, &v, &n);
-		if (fail(ret, what))
+		if (!take(VACCEL_ARG_MAX, 1, v, n, what))
 			return false;
-		if (n < min || (n && !v)) {
+		if (n < min) {
 			vaccel_error("genop %s: %s arg %zu (%s): %zu bytes, "
 				     "need %zu",
 				     vaccel_op_type_to_str(op_), dir_,
@@ -81,6 +89,30 @@ public:
 	}
 
 private:
+	// The next arg's bytes, of type @p type (VACCEL_ARG_MAX: any type), a
+	// multiple of @p elem. Unlike the public getters this takes empty
+	// arrays and buffers: genop carries what the typed function accepts
+	// (an empty output, a matrix with no rows), and that function decides.
+	bool take(vaccel_arg_type_t type, size_t elem, void *&v, size_t &n,
+		  const char *what)
+	{
+		int ret = VACCEL_OK;
+		if (arr_.position >= arr_.count) {
+			ret = VACCEL_ERANGE;
+		} else {
+			const vaccel_arg &a = arr_.args[arr_.position];
+			if ((type != VACCEL_ARG_MAX && a.type != type) ||
+			    (a.size && !a.buf) || a.size % elem)
+				ret = VACCEL_EINVAL;
+		}
+		if (fail(ret, what))
+			return false;
+		v = arr_.args[arr_.position].buf;
+		n = arr_.args[arr_.position].size;
+		arr_.position++;
+		return true;
+	}
+
 	vaccel_op_type_t op_;
 	const char *dir_;
 	vaccel_arg_array arr_{};

@@ -140,14 +140,18 @@ std::vector<uint8_t> run_all(vaccel_session *s, const std::string &testlib)
 	int64_t t2[4] = {-1, 0, 1, 1LL << 40};
 	vaccel_torch_tensor in1{t1, sizeof t1, false, 2, d1, VACCEL_TORCH_FLOAT};
 	vaccel_torch_tensor in2{t2, sizeof t2, false, 1, d2, VACCEL_TORCH_LONG};
-	vaccel_torch_tensor *ins[2] = {&in1, &in2}, *outs[3] = {};
-	rc(vaccel_torch_model_run(s, &model, nullptr, ins, 2, outs, 3));
+	// A scalar: no dimensions, which only a plugin's output may have.
+	int32_t t3 = -77;
+	vaccel_torch_tensor in3{&t3, sizeof t3, false, 0, nullptr, VACCEL_TORCH_INT};
+	vaccel_torch_tensor *ins[3] = {&in1, &in2, &in3}, *outs[4] = {};
+	rc(vaccel_torch_model_run(s, &model, nullptr, ins, 3, outs, 4));
 	for (auto *o : outs) {
 		if (!o)
 			continue;
 		put(&o->data_type, sizeof o->data_type);
 		put(&o->nr_dims, 8);
-		put(o->dims, (size_t)o->nr_dims * 8);
+		if (o->nr_dims)
+			put(o->dims, (size_t)o->nr_dims * 8);
 		put(o->data, o->size);
 		vaccel_torch_tensor_delete(o);
 	}

@@ -87,6 +87,21 @@ template <class T> bool same_bytes(const T &a, const T &b)
 	return memcmp(&a, &b, sizeof(T)) == 0;
 }
 
+// A serializer that copies the bytes as they are (add_serialized and
+// set_serialized need one).
+int copy_ser(const void *data, size_t size, uint32_t, void **buf,
+	     size_t *out)
+{
+	if (!data || !size)
+		return VACCEL_EINVAL;
+	*buf = malloc(size);
+	if (!*buf)
+		return VACCEL_ENOMEM;
+	memcpy(*buf, data, size);
+	*out = size;
+	return VACCEL_OK;
+}
+
 // An array built with vaccel_arg_array_init() and released at scope end.
 struct Array {
 	vaccel_arg_array a{};
@@ -175,14 +190,15 @@ TYPED_TEST(ArgNumeric, ArrayAddGetPointsAtTheCallersElements)
 		vals[i] = sample<T>(i);
 	Array arr;
 	ASSERT_EQ(Tr::add_array(&arr, vals, 5), VACCEL_OK);
-	ASSERT_EQ(Tr::add_array(&arr, nullptr, 0), VACCEL_OK);
+	// No elements, with or without a pointer: refused, as upstream.
+	EXPECT_EQ(Tr::add_array(&arr, nullptr, 0), VACCEL_EINVAL);
+	EXPECT_EQ(Tr::add_array(&arr, vals, 0), VACCEL_EINVAL);
 	ASSERT_EQ(Tr::add_array(&arr, vals + 1, 2), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_count(&arr), 2u);
 	EXPECT_EQ(arr->args[0].type, Tr::array_type);
 	EXPECT_EQ(arr->args[0].size, 5 * sizeof(T));
 	EXPECT_EQ(arr->args[0].buf, vals);
 	EXPECT_FALSE(arr->args[0].owned);
-	EXPECT_EQ(arr->args[1].size, 0u);
-	EXPECT_EQ(arr->args[1].buf, nullptr);
 
 	T *got = nullptr;
 	size_t n = 0;
@@ -193,14 +209,27 @@ TYPED_TEST(ArgNumeric, ArrayAddGetPointsAtTheCallersElements)
 		T expected = sample<T>(i);
 		EXPECT_TRUE(same_bytes(got[i], expected)) << i;
 	}
-	n = 99;
-	ASSERT_EQ(Tr::get_array(&arr, &got, &n), VACCEL_OK);
-	EXPECT_EQ(got, nullptr);
-	EXPECT_EQ(n, 0u);
 	// count is optional.
 	ASSERT_EQ(Tr::get_array(&arr, &got, nullptr), VACCEL_OK);
 	EXPECT_EQ(got, vals + 1);
-	EXPECT_EQ(vaccel_arg_array_position(&arr), 3u);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 2u);
+
+	// An empty array arg (made by hand) is refused by get and set, and
+	// the position stays.
+	vaccel_arg empty[2] = {{nullptr, 0, Tr::array_type, 0, false},
+			       {vals, 0, Tr::array_type, 0, false}};
+	vaccel_arg_array w{};
+	ASSERT_EQ(vaccel_arg_array_wrap(&w, empty, 2), VACCEL_OK);
+	for (size_t i = 0; i < 2; ++i) {
+		vaccel_arg_array_set_position(&w, i);
+		got = nullptr;
+		n = 99;
+		EXPECT_EQ(Tr::get_array(&w, &got, &n), VACCEL_EINVAL) << i;
+		EXPECT_EQ(got, nullptr);
+		EXPECT_EQ(n, 99u);
+		EXPECT_EQ(Tr::set_array(&w, vals, 0), VACCEL_EINVAL) << i;
+		EXPECT_EQ(vaccel_arg_array_position(&w), i);
+	}
 }
 
 TYPED_TEST(ArgNumeric, SetWritesIntoTheCallersBuffers)
@@ -230,10 +259,11 @@ TYPED_TEST(ArgNumeric, SetWritesIntoTheCallersBuffers)
 	EXPECT_TRUE(same_bytes(slots[3], last));
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 2u);
 
-	// More elements than the capacity of 2: ENOSPC, nothing written.
+	// More elements than the capacity of 2: EINVAL, as upstream, and
+	// nothing written.
 	T before0 = slots[0], before1 = slots[1];
 	T big[3] = {sample<T>(20), sample<T>(21), sample<T>(22)};
-	EXPECT_EQ(Tr::set_array(&arr, big, 3), VACCEL_ENOSPC);
+	EXPECT_EQ(Tr::set_array(&arr, big, 3), VACCEL_EINVAL);
 	EXPECT_TRUE(same_bytes(slots[0], before0));
 	EXPECT_TRUE(same_bytes(slots[1], before1));
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 2u);
@@ -353,9 +383,14 @@ TYPED_TEST(ArgNumeric, NullPointersAreRefused)
 	EXPECT_EQ(Tr::get_array(&arr, nullptr, &n), VACCEL_EINVAL);
 	EXPECT_EQ(Tr::set_array(&arr, nullptr, 1), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
-	// Zero elements from NULL: nothing to copy, the arg is consumed.
-	EXPECT_EQ(Tr::set_array(&arr, nullptr, 0), VACCEL_OK);
+	// Zero elements: NULL is refused all the same; from a pointer,
+	// nothing is copied and the arg is consumed.
+	EXPECT_EQ(Tr::set_array(&arr, nullptr, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
+	T keep = sample<T>(0);
+	EXPECT_EQ(Tr::set_array(&arr, &keep, 0), VACCEL_OK);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 2u);
+	EXPECT_TRUE(same_bytes(v, keep));
 }
 
 TYPED_TEST(ArgNumeric, ElementCountWhoseByteSizeOverflowsIsRefused)
@@ -374,8 +409,8 @@ TYPED_TEST(ArgNumeric, ElementCountWhoseByteSizeOverflowsIsRefused)
 		EXPECT_EQ(vaccel_arg_array_count(&arr), 0u);
 	}
 	ASSERT_EQ(Tr::add_array(&arr, slot, 2), VACCEL_OK);
-	// More values than the slot holds: ENOSPC, not a silent no-op.
-	EXPECT_EQ(Tr::set_array(&arr, vals, huge), VACCEL_ENOSPC);
+	// More values than the slot holds: EINVAL, not a silent no-op.
+	EXPECT_EQ(Tr::set_array(&arr, vals, huge), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
 	T keep = sample<T>(3);
 	EXPECT_TRUE(same_bytes(slot[0], keep));
@@ -400,11 +435,13 @@ TEST(ArgSingle, InitCopiesIntoAnOwnedBuffer)
 	ASSERT_EQ(vaccel_arg_release(&arg), VACCEL_OK);
 	EXPECT_EQ(arg.buf, nullptr);
 	EXPECT_EQ(arg.size, 0u);
-	EXPECT_EQ(arg.type, VACCEL_ARG_RAW);
+	// No type after release, as upstream: VACCEL_ARG_MAX.
+	EXPECT_EQ(arg.type, VACCEL_ARG_MAX);
 	EXPECT_EQ(arg.custom_type_id, 0u);
 	EXPECT_FALSE(arg.owned);
 	// Releasing a cleared arg is harmless.
 	EXPECT_EQ(vaccel_arg_release(&arg), VACCEL_OK);
+	EXPECT_EQ(arg.type, VACCEL_ARG_MAX);
 }
 
 TEST(ArgSingle, InitOfNothingHasNoBuffer)
@@ -417,6 +454,34 @@ TEST(ArgSingle, InitOfNothingHasNoBuffer)
 	EXPECT_EQ(arg.type, VACCEL_ARG_BUFFER);
 	EXPECT_TRUE(arg.owned);
 	EXPECT_EQ(vaccel_arg_release(&arg), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_init_from_buf(&arg, nullptr, 0, VACCEL_ARG_RAW, 0),
+		  VACCEL_OK);
+	EXPECT_EQ(arg.buf, nullptr);
+	EXPECT_EQ(arg.size, 0u);
+	EXPECT_FALSE(arg.owned);
+	EXPECT_EQ(vaccel_arg_release(&arg), VACCEL_OK);
+}
+
+TEST(ArgSingle, InitWithoutABufferAllocatesZeroedBytes)
+{
+	// No buffer but a size: that many zeroed bytes the arg owns (an output
+	// to fill), as upstream.
+	vaccel_arg arg{};
+	ASSERT_EQ(vaccel_arg_init(&arg, nullptr, 16, VACCEL_ARG_RAW, 0),
+		  VACCEL_OK);
+	ASSERT_NE(arg.buf, nullptr);
+	EXPECT_EQ(arg.size, 16u);
+	EXPECT_TRUE(arg.owned);
+	const unsigned char zeros[16] = {};
+	EXPECT_EQ(memcmp(arg.buf, zeros, sizeof zeros), 0);
+	EXPECT_EQ(vaccel_arg_release(&arg), VACCEL_OK);
+
+	vaccel_arg *p = nullptr;
+	ASSERT_EQ(vaccel_arg_new(&p, nullptr, 4, VACCEL_ARG_INT32, 0),
+		  VACCEL_OK);
+	ASSERT_NE(p->buf, nullptr);
+	EXPECT_EQ(*static_cast<int32_t *>(p->buf), 0);
+	EXPECT_EQ(vaccel_arg_delete(p), VACCEL_OK);
 }
 
 TEST(ArgSingle, InitFromBufBorrows)
@@ -464,7 +529,8 @@ TEST(ArgSingle, BadInput)
 	vaccel_arg arg{};
 	EXPECT_EQ(vaccel_arg_init(nullptr, &v, sizeof v, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
-	EXPECT_EQ(vaccel_arg_init(&arg, nullptr, 4, VACCEL_ARG_RAW, 0),
+	// A buffer of size 0: VACCEL_EINVAL, as upstream.
+	EXPECT_EQ(vaccel_arg_init(&arg, &v, 0, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_init(&arg, &v, sizeof v, VACCEL_ARG_MAX, 0),
 		  VACCEL_EINVAL);
@@ -472,6 +538,8 @@ TEST(ArgSingle, BadInput)
 					   VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_init_from_buf(&arg, nullptr, 4, VACCEL_ARG_RAW, 0),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_init_from_buf(&arg, &v, 0, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_init_from_buf(&arg, &v, sizeof v, VACCEL_ARG_MAX,
 					   0),
@@ -484,13 +552,15 @@ TEST(ArgSingle, BadInput)
 	vaccel_arg *p = reinterpret_cast<vaccel_arg *>(0x1);
 	EXPECT_EQ(vaccel_arg_new(nullptr, &v, sizeof v, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
-	EXPECT_EQ(vaccel_arg_new(&p, nullptr, 4, VACCEL_ARG_RAW, 0),
+	EXPECT_EQ(vaccel_arg_new(&p, &v, 0, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_new(&p, &v, sizeof v, VACCEL_ARG_MAX, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_from_buf(nullptr, &v, sizeof v, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_from_buf(&p, nullptr, 4, VACCEL_ARG_RAW, 0),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_from_buf(&p, &v, 0, VACCEL_ARG_RAW, 0),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(p, reinterpret_cast<vaccel_arg *>(0x1));
 	EXPECT_EQ(vaccel_arg_delete(nullptr), VACCEL_EINVAL);
@@ -527,7 +597,7 @@ TEST(ArgArray, InitNewReleaseDelete)
 	int32_t v = 1;
 	ASSERT_EQ(vaccel_arg_array_add_int32(p, &v), VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_serialized(p, VACCEL_ARG_INT32, 0, &v,
-						  sizeof v, nullptr),
+						  sizeof v, copy_ser),
 		  VACCEL_OK);
 	EXPECT_EQ(vaccel_arg_array_delete(p), VACCEL_OK);
 
@@ -595,13 +665,15 @@ TEST(ArgArray, WrappedArrayIsUsableButCannotGrow)
 	EXPECT_EQ(a.position, 0u);
 	EXPECT_FALSE(a.owned);
 
+	// A full wrapped array: VACCEL_ERANGE, as upstream.
 	int32_t extra = 1;
-	EXPECT_EQ(vaccel_arg_array_add_int32(&a, &extra), VACCEL_ENOSPC);
+	EXPECT_EQ(vaccel_arg_array_add_int32(&a, &extra), VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_add_raw(&a, &extra, sizeof extra),
-		  VACCEL_ENOSPC);
+		  VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_INT32, 0,
-						  &extra, sizeof extra, nullptr),
-		  VACCEL_ENOSPC); // and its copy is not leaked
+						  &extra, sizeof extra,
+						  copy_ser),
+		  VACCEL_ERANGE); // and its copy is not leaked
 	EXPECT_EQ(a.count, 3u);
 	EXPECT_EQ(a.args, args);
 
@@ -635,7 +707,7 @@ TEST(ArgArray, WrappedArrayIsUsableButCannotGrow)
 	EXPECT_EQ(vaccel_arg_array_wrap(&a, nullptr, 2), VACCEL_EINVAL);
 	ASSERT_EQ(vaccel_arg_array_wrap(&a, nullptr, 0), VACCEL_OK);
 	EXPECT_EQ(a.count, 0u);
-	EXPECT_EQ(vaccel_arg_array_add_int32(&a, &extra), VACCEL_ENOSPC);
+	EXPECT_EQ(vaccel_arg_array_add_int32(&a, &extra), VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_release(&a), VACCEL_OK);
 }
 
@@ -645,15 +717,22 @@ TEST(ArgArray, ClearFreesOwnedDataAndKeepsStorage)
 	int64_t big = 1234567890123LL;
 	int32_t small = 3;
 	ASSERT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_INT64, 0,
-						  &big, sizeof big, nullptr),
+						  &big, sizeof big, copy_ser),
 		  VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_int32(&arr, &small), VACCEL_OK);
 	int32_t skip = 0;
-	ASSERT_EQ(vaccel_arg_array_get_raw(&arr, nullptr, nullptr), VACCEL_OK);
+	vaccel_arg_array_set_position(&arr, 1);
 	ASSERT_EQ(vaccel_arg_array_get_int32(&arr, &skip), VACCEL_OK);
 	vaccel_arg *storage = arr->args;
 
 	vaccel_arg_array_clear(&arr);
+	// Every arg is released, borrowed or owned, as upstream.
+	for (int i = 0; i < 2; ++i) {
+		EXPECT_EQ(storage[i].buf, nullptr) << i;
+		EXPECT_EQ(storage[i].size, 0u) << i;
+		EXPECT_EQ(storage[i].type, VACCEL_ARG_MAX) << i;
+		EXPECT_FALSE(storage[i].owned) << i;
+	}
 	EXPECT_EQ(arr->count, 0u);
 	EXPECT_EQ(arr->position, 0u);
 	EXPECT_EQ(arr->capacity, 4u);
@@ -693,7 +772,7 @@ TEST(ArgString, AddGetSet)
 
 	// Too long for the 8-byte slot (9 bytes with the NUL).
 	char too_long[] = "12345678";
-	EXPECT_EQ(vaccel_arg_array_set_string(&arr, too_long), VACCEL_ENOSPC);
+	EXPECT_EQ(vaccel_arg_array_set_string(&arr, too_long), VACCEL_EINVAL);
 	EXPECT_EQ(slot[0], '#');
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
 	char fits[] = "1234567";
@@ -708,40 +787,46 @@ TEST(ArgString, AddGetSet)
 	char shorter[] = "ab";
 	memset(slot, '#', sizeof slot);
 	ASSERT_EQ(vaccel_arg_array_set_string(&arr, shorter), VACCEL_OK);
-	EXPECT_EQ(memcmp(slot, "ab\0#####", 8), 0);
+	// The rest of the slot is zeroed, as upstream (strncpy).
+	EXPECT_EQ(memcmp(slot, "ab\0\0\0\0\0\0", 8), 0);
 }
 
-TEST(ArgString, MustBeNulTerminatedWithinItsSize)
+TEST(ArgString, MustBeNulTerminatedAtItsEnd)
 {
 	char unterminated[8] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'};
 	char inner[] = {'a', 'b', '\0', 'c', 'd'};
-	vaccel_arg args[4]{};
-	ASSERT_EQ(vaccel_arg_init_from_buf(&args[0], unterminated, 3,
-					   VACCEL_ARG_STRING, 0),
-		  VACCEL_OK);
-	ASSERT_EQ(vaccel_arg_init_from_buf(&args[1], unterminated, 0,
-					   VACCEL_ARG_STRING, 0),
-		  VACCEL_OK);
-	ASSERT_EQ(vaccel_arg_init_from_buf(&args[2], nullptr, 0,
-					   VACCEL_ARG_STRING, 0),
-		  VACCEL_OK);
-	ASSERT_EQ(vaccel_arg_init_from_buf(&args[3], inner, sizeof inner,
-					   VACCEL_ARG_STRING, 0),
-		  VACCEL_OK);
+	char both[] = {'a', 'b', '\0', 'c', '\0'};
+	// Made by hand: the adds refuse all but the last.
+	vaccel_arg args[5] = {
+		{unterminated, 3, VACCEL_ARG_STRING, 0, false},
+		{unterminated, 0, VACCEL_ARG_STRING, 0, false},
+		{nullptr, 0, VACCEL_ARG_STRING, 0, false},
+		// A NUL inside but not as the last byte: refused, as upstream.
+		{inner, sizeof inner, VACCEL_ARG_STRING, 0, false},
+		{both, sizeof both, VACCEL_ARG_STRING, 0, false},
+	};
 	vaccel_arg_array a{};
-	ASSERT_EQ(vaccel_arg_array_wrap(&a, args, 4), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_wrap(&a, args, 5), VACCEL_OK);
 	char *got = nullptr;
-	for (size_t i = 0; i < 3; ++i) {
+	for (size_t i = 0; i < 4; ++i) {
 		vaccel_arg_array_set_position(&a, i);
 		EXPECT_EQ(vaccel_arg_array_get_string(&a, &got), VACCEL_EINVAL)
 			<< i;
 		EXPECT_EQ(got, nullptr);
 		EXPECT_EQ(vaccel_arg_array_position(&a), i);
 	}
-	vaccel_arg_array_set_position(&a, 3);
+	vaccel_arg_array_set_position(&a, 4);
 	ASSERT_EQ(vaccel_arg_array_get_string(&a, &got), VACCEL_OK);
 	EXPECT_STREQ(got, "ab");
 	EXPECT_EQ(vaccel_arg_array_release(&a), VACCEL_OK);
+
+	// A string slot that is empty cannot be written.
+	vaccel_arg_array_set_position(&a, 0);
+	vaccel_arg_array w{};
+	ASSERT_EQ(vaccel_arg_array_wrap(&w, &args[2], 1), VACCEL_OK);
+	char x[] = "";
+	EXPECT_EQ(vaccel_arg_array_set_string(&w, x), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_position(&w), 0u);
 }
 
 TEST(ArgString, BadInputAndMismatch)
@@ -771,7 +856,10 @@ TEST(ArgBuffer, AddGetSet)
 	Array arr;
 	ASSERT_EQ(vaccel_arg_array_add_buffer(&arr, src, sizeof src), VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_buffer(&arr, dst, sizeof dst), VACCEL_OK);
-	ASSERT_EQ(vaccel_arg_array_add_buffer(&arr, nullptr, 0), VACCEL_OK);
+	// Empty buffers are refused, as upstream.
+	EXPECT_EQ(vaccel_arg_array_add_buffer(&arr, nullptr, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_add_buffer(&arr, src, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 2u);
 	EXPECT_EQ(arr->args[0].type, VACCEL_ARG_BUFFER);
 	EXPECT_EQ(arr->args[0].size, 6u);
 	EXPECT_FALSE(arr->args[0].owned);
@@ -782,28 +870,38 @@ TEST(ArgBuffer, AddGetSet)
 	EXPECT_EQ(buf, src);
 	EXPECT_EQ(size, 6u);
 
-	// Six bytes do not fit the four of dst.
+	// Six bytes do not fit the four of dst: EINVAL, as upstream.
 	EXPECT_EQ(vaccel_arg_array_set_buffer(&arr, src, sizeof src),
-		  VACCEL_ENOSPC);
+		  VACCEL_EINVAL);
 	EXPECT_EQ(dst[0], 9);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
+	// Nothing to write is refused too.
+	EXPECT_EQ(vaccel_arg_array_set_buffer(&arr, src, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_set_buffer(&arr, nullptr, 3), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
 	ASSERT_EQ(vaccel_arg_array_set_buffer(&arr, src, 3), VACCEL_OK);
 	uint8_t want[4] = {1, 2, 3, 9};
 	EXPECT_EQ(memcmp(dst, want, 4), 0);
-
-	// size is optional.
-	buf = src;
-	ASSERT_EQ(vaccel_arg_array_get_buffer(&arr, &buf, nullptr), VACCEL_OK);
-	EXPECT_EQ(buf, nullptr);
 	EXPECT_EQ(vaccel_arg_array_get_buffer(&arr, &buf, &size), VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_set_buffer(&arr, src, 1), VACCEL_ERANGE);
 
+	// buf and size are both required.
 	vaccel_arg_array_reset_position(&arr);
 	EXPECT_EQ(vaccel_arg_array_get_buffer(&arr, nullptr, &size),
 		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_get_buffer(&arr, &buf, nullptr),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
 	EXPECT_EQ(vaccel_arg_array_add_buffer(&arr, nullptr, 3), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_add_buffer(nullptr, src, 3), VACCEL_EINVAL);
-	EXPECT_EQ(vaccel_arg_array_count(&arr), 3u);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 2u);
+
+	// An empty buffer arg made by hand is refused by get.
+	vaccel_arg empty{nullptr, 0, VACCEL_ARG_BUFFER, 0, false};
+	vaccel_arg_array w{};
+	ASSERT_EQ(vaccel_arg_array_wrap(&w, &empty, 1), VACCEL_OK);
+	EXPECT_EQ(vaccel_arg_array_get_buffer(&w, &buf, &size), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_position(&w), 0u);
 }
 
 TEST(ArgBuffer, TypeMismatch)
@@ -820,7 +918,7 @@ TEST(ArgBuffer, TypeMismatch)
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
 }
 
-TEST(ArgRaw, GetAndSetIgnoreTheType)
+TEST(ArgRaw, GetAndSetTakeRawArgsOnly)
 {
 	uint8_t raw[3] = {7, 8, 9};
 	int32_t i32 = 100;
@@ -828,8 +926,13 @@ TEST(ArgRaw, GetAndSetIgnoreTheType)
 	Array arr;
 	ASSERT_EQ(vaccel_arg_array_add_raw(&arr, raw, sizeof raw), VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_int32(&arr, &i32), VACCEL_OK);
-	ASSERT_EQ(vaccel_arg_array_add_buffer(&arr, out, sizeof out), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_add_raw(&arr, out, sizeof out), VACCEL_OK);
+	// No buffer and no size: an empty RAW arg; one without the other is
+	// refused, as upstream.
 	ASSERT_EQ(vaccel_arg_array_add_raw(&arr, nullptr, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_arg_array_add_raw(&arr, raw, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_add_raw(&arr, nullptr, 2), VACCEL_EINVAL);
+	ASSERT_EQ(vaccel_arg_array_count(&arr), 4u);
 	EXPECT_EQ(arr->args[0].type, VACCEL_ARG_RAW);
 	EXPECT_EQ(arr->args[0].size, 3u);
 	EXPECT_EQ(arr->args[0].buf, raw);
@@ -840,38 +943,47 @@ TEST(ArgRaw, GetAndSetIgnoreTheType)
 	ASSERT_EQ(vaccel_arg_array_get_raw(&arr, &buf, &size), VACCEL_OK);
 	EXPECT_EQ(buf, raw);
 	EXPECT_EQ(size, 3u);
-	ASSERT_EQ(vaccel_arg_array_get_raw(&arr, &buf, &size), VACCEL_OK);
-	EXPECT_EQ(buf, &i32);
-	EXPECT_EQ(size, sizeof i32);
+	// Not a RAW arg: get_raw and set_raw refuse it, as upstream.
+	buf = nullptr;
+	EXPECT_EQ(vaccel_arg_array_get_raw(&arr, &buf, &size), VACCEL_EINVAL);
+	int32_t nv = -5;
+	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, &nv, sizeof nv),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(buf, nullptr);
+	EXPECT_EQ(i32, 100);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
+	vaccel_arg_array_set_position(&arr, 2);
 
+	// More than the arg holds: EINVAL, as upstream, nothing written.
 	uint8_t four[4] = {1, 2, 3, 4};
 	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, four, sizeof four),
-		  VACCEL_ENOSPC);
+		  VACCEL_EINVAL);
 	EXPECT_EQ(out[0], 0);
+	// Nothing to write is only right for an empty arg.
+	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, nullptr, 0), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, nullptr, 1), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, four, 0), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 2u);
 	ASSERT_EQ(vaccel_arg_array_set_raw(&arr, four, 2), VACCEL_OK);
 	EXPECT_EQ(out[0], 1);
 	EXPECT_EQ(out[1], 2);
 	EXPECT_EQ(out[2], 0);
-	// buf and size are optional.
-	ASSERT_EQ(vaccel_arg_array_get_raw(&arr, nullptr, nullptr), VACCEL_OK);
+	// The empty RAW arg takes nothing.
+	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, four, 1), VACCEL_EINVAL);
+	ASSERT_EQ(vaccel_arg_array_set_raw(&arr, nullptr, 0), VACCEL_OK);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 4u);
 	EXPECT_EQ(vaccel_arg_array_get_raw(&arr, &buf, &size), VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, four, 1), VACCEL_ERANGE);
-	EXPECT_EQ(vaccel_arg_array_position(&arr), 4u);
+	vaccel_arg_array_set_position(&arr, 3);
+	ASSERT_EQ(vaccel_arg_array_get_raw(&arr, &buf, &size), VACCEL_OK);
+	EXPECT_EQ(buf, nullptr);
+	EXPECT_EQ(size, 0u);
 
-	// set_raw into any typed arg.
-	vaccel_arg_array_set_position(&arr, 1);
-	int32_t nv = -5;
-	ASSERT_EQ(vaccel_arg_array_set_raw(&arr, &nv, sizeof nv), VACCEL_OK);
-	EXPECT_EQ(i32, -5);
-	// Copying nothing is fine even from NULL; a size needs a source.
-	vaccel_arg_array_set_position(&arr, 0);
-	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, nullptr, 1), VACCEL_EINVAL);
+	// buf and size are both required.
+	vaccel_arg_array_reset_position(&arr);
+	EXPECT_EQ(vaccel_arg_array_get_raw(&arr, nullptr, &size), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_get_raw(&arr, &buf, nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
-	EXPECT_EQ(vaccel_arg_array_set_raw(&arr, nullptr, 0), VACCEL_OK);
-	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
-
-	EXPECT_EQ(vaccel_arg_array_add_raw(&arr, nullptr, 2), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_add_raw(nullptr, raw, 2), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_get_raw(nullptr, &buf, &size), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_set_raw(nullptr, raw, 1), VACCEL_EINVAL);
@@ -901,6 +1013,34 @@ bool reject_all(const void *, size_t, uint32_t)
 {
 	++validator_calls;
 	return false;
+}
+
+bool accept_all(const void *, size_t, uint32_t)
+{
+	++validator_calls;
+	return true;
+}
+
+// Copies the bytes back when the sizes match; records the id it was given.
+uint32_t last_deser_id = 0;
+int copy_deser(const void *buf, size_t size, uint32_t id, size_t data_size,
+	       void *data)
+{
+	last_deser_id = id;
+	if (size != data_size || !buf)
+		return VACCEL_EINVAL;
+	memcpy(data, buf, size);
+	return VACCEL_OK;
+}
+
+// Three bytes, whatever the data: never a whole number of int32s.
+int odd_ser(const void *, size_t, uint32_t, void **buf, size_t *size)
+{
+	*buf = calloc(1, 3);
+	if (!*buf)
+		return VACCEL_ENOMEM;
+	*size = 3;
+	return VACCEL_OK;
 }
 
 // Point <-> "x,y" text (NUL included).
@@ -962,9 +1102,13 @@ TEST(ArgCustom, ValidatorAcceptsAndRejects)
 		  VACCEL_EINVAL);
 	EXPECT_EQ(validator_calls, 3);
 	EXPECT_EQ(vaccel_arg_array_count(&arr), 1u);
-	// Without a validator anything goes.
-	ASSERT_EQ(vaccel_arg_array_add_custom(&arr, 99, &bad, sizeof bad,
+	// A validator is required, as upstream.
+	EXPECT_EQ(vaccel_arg_array_add_custom(&arr, 99, &bad, sizeof bad,
 					      nullptr),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 1u);
+	ASSERT_EQ(vaccel_arg_array_add_custom(&arr, 99, &bad, sizeof bad,
+					      accept_all),
 		  VACCEL_OK);
 	EXPECT_EQ(arr->args[0].type, VACCEL_ARG_CUSTOM);
 	EXPECT_EQ(arr->args[0].custom_type_id, kPointId);
@@ -975,8 +1119,12 @@ TEST(ArgCustom, ValidatorAcceptsAndRejects)
 
 	void *buf = nullptr;
 	size_t size = 0;
-	// Wrong id, or a validator that says no: refused, position kept.
+	// Wrong id, no validator, or a validator that says no: refused,
+	// position kept.
 	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, kPointId + 1, &buf, &size,
+					      point_ok),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, kPointId, &buf, &size,
 					      nullptr),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, kPointId, &buf, &size,
@@ -989,23 +1137,25 @@ TEST(ArgCustom, ValidatorAcceptsAndRejects)
 		  VACCEL_OK);
 	EXPECT_EQ(buf, &good);
 	EXPECT_EQ(size, sizeof(Point));
-	// The second holds a bad point: accepted without a validator only.
+	// The second holds a bad point: only a validator that takes it reads.
 	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, 99, &buf, &size, point_ok),
 		  VACCEL_EINVAL);
-	ASSERT_EQ(vaccel_arg_array_get_custom(&arr, 99, &buf, nullptr, nullptr),
+	ASSERT_EQ(vaccel_arg_array_get_custom(&arr, 99, &buf, nullptr,
+					      accept_all),
 		  VACCEL_OK);
 	EXPECT_EQ(buf, &bad);
-	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, 99, &buf, &size, nullptr),
+	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, 99, &buf, &size,
+					      accept_all),
 		  VACCEL_ERANGE);
 
-	EXPECT_EQ(vaccel_arg_array_add_custom(&arr, 1, nullptr, 4, nullptr),
+	EXPECT_EQ(vaccel_arg_array_add_custom(&arr, 1, nullptr, 4, point_ok),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_add_custom(nullptr, 1, &good, sizeof good,
-					      nullptr),
+					      accept_all),
 		  VACCEL_EINVAL);
 	vaccel_arg_array_reset_position(&arr);
 	EXPECT_EQ(vaccel_arg_array_get_custom(&arr, kPointId, nullptr, &size,
-					      nullptr),
+					      point_ok),
 		  VACCEL_EINVAL);
 }
 
@@ -1015,22 +1165,30 @@ TEST(ArgCustom, SetCopiesIntoTheSlot)
 	int32_t not_custom = 0;
 	Array arr;
 	ASSERT_EQ(vaccel_arg_array_add_custom(&arr, kPointId, &slot, sizeof slot,
-					      nullptr),
+					      accept_all),
 		  VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_int32(&arr, &not_custom), VACCEL_OK);
 	Point p{5, 6}, neg{-3, 1};
 	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, kPointId + 1, &p, sizeof p,
-					      nullptr),
+					      accept_all),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, kPointId, &neg, sizeof neg,
 					      point_ok),
 		  VACCEL_EINVAL);
+	// A validator is required, as upstream.
+	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, kPointId, &p, sizeof p,
+					      nullptr),
+		  VACCEL_EINVAL);
+	// The size must be the slot's, larger or smaller: EINVAL, as upstream.
 	struct Big {
 		Point a, b;
 	} big{};
 	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, kPointId, &big, sizeof big,
-					      nullptr),
-		  VACCEL_ENOSPC);
+					      accept_all),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, kPointId, &p, sizeof p - 1,
+					      accept_all),
+		  VACCEL_EINVAL);
 	EXPECT_EQ(slot.x, 0);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
 	ASSERT_EQ(vaccel_arg_array_set_custom(&arr, kPointId, &p, sizeof p,
@@ -1039,13 +1197,17 @@ TEST(ArgCustom, SetCopiesIntoTheSlot)
 	EXPECT_EQ(slot.x, 5);
 	EXPECT_EQ(slot.y, 6);
 	// The next arg is not CUSTOM.
-	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, 0, &p, sizeof p, nullptr),
+	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, 0, &p, sizeof p,
+					      accept_all),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
 	vaccel_arg_array_set_position(&arr, 2);
 	EXPECT_EQ(vaccel_arg_array_set_custom(&arr, kPointId, &p, sizeof p,
-					      nullptr),
+					      accept_all),
 		  VACCEL_ERANGE);
+	EXPECT_EQ(vaccel_arg_array_set_custom(nullptr, kPointId, &p, sizeof p,
+					      accept_all),
+		  VACCEL_EINVAL);
 }
 
 TEST(ArgSerialized, WithSerializerAndDeserializer)
@@ -1100,37 +1262,52 @@ TEST(ArgSerialized, WithSerializerAndDeserializer)
 	EXPECT_EQ(vaccel_arg_array_count(&arr), 1u);
 }
 
-TEST(ArgSerialized, WithoutSerializerTheBytesAreCopied)
+TEST(ArgSerialized, SerializersAreRequiredAndBuiltinBytesChecked)
 {
 	Point p{1, 2};
 	Array arr;
-	ASSERT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
+	// No serializer or deserializer: VACCEL_EINVAL, as upstream.
+	EXPECT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
 						  0, &p, sizeof p, nullptr),
-		  VACCEL_OK);
-	ASSERT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_BUFFER, 0, &p,
-						  0, nullptr),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 0u);
+	ASSERT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
+						  0, &p, sizeof p, copy_ser),
 		  VACCEL_OK);
 	const vaccel_arg &g = arr->args[0];
 	EXPECT_NE(g.buf, &p);
 	EXPECT_TRUE(g.owned);
 	EXPECT_EQ(g.size, sizeof p);
 	EXPECT_EQ(g.type, VACCEL_ARG_INT32_ARRAY);
-	EXPECT_EQ(arr->args[1].buf, nullptr);
-	EXPECT_EQ(arr->args[1].size, 0u);
 	p.x = 100; // the arg holds its own copy
+	// Serialized bytes that are not a valid INT32_ARRAY, or no type at
+	// all: refused (and the bytes freed).
+	EXPECT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
+						  0, &p, sizeof p, odd_ser),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_MAX, 0, &p,
+						  sizeof p, copy_ser),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 1u);
 
 	Point out{};
-	// Size mismatch without a deserializer: refused.
+	EXPECT_EQ(vaccel_arg_array_get_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
+						  0, &out, sizeof out, nullptr),
+		  VACCEL_EINVAL);
+	// The deserializer's refusal (a size mismatch) is returned.
 	EXPECT_EQ(vaccel_arg_array_get_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
 						  0, &out, sizeof out - 1,
-						  nullptr),
+						  copy_deser),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
-	// For non-CUSTOM types the custom id is not compared.
+	// For non-CUSTOM types the custom id is not compared, and the
+	// deserializer is given 0.
+	last_deser_id = 99;
 	ASSERT_EQ(vaccel_arg_array_get_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
 						  555, &out, sizeof out,
-						  nullptr),
+						  copy_deser),
 		  VACCEL_OK);
+	EXPECT_EQ(last_deser_id, 0u);
 	EXPECT_EQ(out.x, 1);
 	EXPECT_EQ(out.y, 2);
 	// It is an ordinary INT32_ARRAY too.
@@ -1141,44 +1318,56 @@ TEST(ArgSerialized, WithoutSerializerTheBytesAreCopied)
 	EXPECT_EQ(n, 2u);
 	EXPECT_EQ(vals[0], 1);
 	EXPECT_EQ(vals[1], 2);
-	char dummy = 'z';
-	ASSERT_EQ(vaccel_arg_array_get_serialized(&arr, VACCEL_ARG_BUFFER, 0,
-						  &dummy, 0, nullptr),
-		  VACCEL_OK);
-	EXPECT_EQ(dummy, 'z');
+
+	// A built-in arg whose bytes are not valid for its type is refused
+	// before the deserializer sees it.
+	uint8_t three[3] = {};
+	vaccel_arg bad{three, sizeof three, VACCEL_ARG_INT32_ARRAY, 0, false};
+	vaccel_arg_array w{};
+	ASSERT_EQ(vaccel_arg_array_wrap(&w, &bad, 1), VACCEL_OK);
+	last_deser_id = 99;
+	EXPECT_EQ(vaccel_arg_array_get_serialized(&w, VACCEL_ARG_INT32_ARRAY, 0,
+						  three, sizeof three,
+						  copy_deser),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(last_deser_id, 99u);
+	EXPECT_EQ(vaccel_arg_array_set_serialized(&w, VACCEL_ARG_INT32_ARRAY, 0,
+						  three, sizeof three, copy_ser),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_position(&w), 0u);
 
 	EXPECT_EQ(vaccel_arg_array_add_serialized(nullptr, VACCEL_ARG_RAW, 0, &p,
-						  sizeof p, nullptr),
+						  sizeof p, copy_ser),
 		  VACCEL_EINVAL);
+	// The serializer decides about its data.
 	EXPECT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_RAW, 0,
-						  nullptr, 4, nullptr),
+						  nullptr, 4, copy_ser),
 		  VACCEL_EINVAL);
-	EXPECT_EQ(vaccel_arg_array_add_serialized(&arr, VACCEL_ARG_MAX, 0, &p,
-						  sizeof p, nullptr),
-		  VACCEL_EINVAL);
-	EXPECT_EQ(vaccel_arg_array_count(&arr), 2u);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 1u);
 	vaccel_arg_array_reset_position(&arr);
 	EXPECT_EQ(vaccel_arg_array_get_serialized(&arr, VACCEL_ARG_INT32_ARRAY,
 						  0, nullptr, sizeof out,
-						  nullptr),
+						  copy_deser),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_get_serialized(nullptr, VACCEL_ARG_INT32_ARRAY,
-						  0, &out, sizeof out, nullptr),
+						  0, &out, sizeof out,
+						  copy_deser),
 		  VACCEL_EINVAL);
 }
 
 TEST(ArgSerialized, SetSerializesIntoTheSlot)
 {
-	char text[16];
+	// "-7,8" with its NUL: five bytes, the size the slot must have.
+	char text[5];
 	memset(text, '#', sizeof text);
 	char tiny[4] = {'#', '#', '#', '#'};
 	Point raw_slot{0, 0};
 	Array arr;
 	ASSERT_EQ(vaccel_arg_array_add_custom(&arr, kPointId, text, sizeof text,
-					      nullptr),
+					      accept_all),
 		  VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_custom(&arr, kPointId, tiny, sizeof tiny,
-					      nullptr),
+					      accept_all),
 		  VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_add_buffer(&arr, &raw_slot, sizeof raw_slot),
 		  VACCEL_OK);
@@ -1191,36 +1380,37 @@ TEST(ArgSerialized, SetSerializesIntoTheSlot)
 						  kPointId, &p, sizeof p,
 						  failing_serialize),
 		  VACCEL_EBACKEND);
+	EXPECT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_CUSTOM,
+						  kPointId, &p, sizeof p,
+						  nullptr),
+		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 0u);
 	ASSERT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_CUSTOM,
 						  kPointId, &p, sizeof p,
 						  point_serialize),
 		  VACCEL_OK);
 	EXPECT_STREQ(text, "-7,8");
-	// "-7,8\0" is five bytes: too many for tiny (and not leaked).
+	// Five bytes for the four of tiny: EINVAL, as upstream (and the
+	// serialized bytes are not leaked).
 	EXPECT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_CUSTOM,
 						  kPointId, &p, sizeof p,
 						  point_serialize),
-		  VACCEL_ENOSPC);
+		  VACCEL_EINVAL);
 	EXPECT_EQ(tiny[0], '#');
 	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
 	vaccel_arg_array_set_position(&arr, 2);
-	EXPECT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_CUSTOM,
-						  kPointId, &p, sizeof p,
-						  nullptr),
-		  VACCEL_EINVAL);
 	ASSERT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_BUFFER, 0, &p,
-						  sizeof p, nullptr),
+						  sizeof p, copy_ser),
 		  VACCEL_OK);
 	EXPECT_EQ(raw_slot.x, -7);
 	EXPECT_EQ(raw_slot.y, 8);
 	EXPECT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_BUFFER, 0, &p,
-						  sizeof p, nullptr),
+						  sizeof p, copy_ser),
 		  VACCEL_ERANGE);
 	vaccel_arg_array_reset_position(&arr);
 	EXPECT_EQ(vaccel_arg_array_set_serialized(&arr, VACCEL_ARG_CUSTOM,
 						  kPointId, nullptr, sizeof p,
-						  nullptr),
+						  point_serialize),
 		  VACCEL_EINVAL);
 }
 
@@ -1228,7 +1418,7 @@ TEST(ArgSerialized, SetSerializesIntoTheSlot)
 
 namespace {
 
-// src: INT32 (borrowed), STRING (borrowed), BUFFER of 0 bytes, INT64 (owned)
+// src: INT32 (borrowed), STRING (borrowed), RAW of 0 bytes, INT64 (owned)
 struct Source {
 	int32_t i = 11;
 	char s[6] = "abcde";
@@ -1239,11 +1429,10 @@ struct Source {
 		EXPECT_EQ(vaccel_arg_array_init(&a, 1), VACCEL_OK);
 		EXPECT_EQ(vaccel_arg_array_add_int32(&a, &i), VACCEL_OK);
 		EXPECT_EQ(vaccel_arg_array_add_string(&a, s), VACCEL_OK);
-		EXPECT_EQ(vaccel_arg_array_add_buffer(&a, nullptr, 0),
-			  VACCEL_OK);
+		EXPECT_EQ(vaccel_arg_array_add_raw(&a, nullptr, 0), VACCEL_OK);
 		EXPECT_EQ(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_INT64,
 							  0, &l, sizeof l,
-							  nullptr),
+							  copy_ser),
 			  VACCEL_OK);
 	}
 	~Source()
@@ -1265,7 +1454,7 @@ TEST(ArgCopy, AddRangeBorrowing)
 	EXPECT_EQ(dst->args[0].type, VACCEL_ARG_STRING);
 	EXPECT_EQ(dst->args[0].size, 6u);
 	EXPECT_FALSE(dst->args[0].owned);
-	EXPECT_EQ(dst->args[1].type, VACCEL_ARG_BUFFER);
+	EXPECT_EQ(dst->args[1].type, VACCEL_ARG_RAW);
 	// Even an owned source arg is only borrowed: no double free.
 	ASSERT_EQ(vaccel_arg_array_add_range(&dst, &src.a, 3, 1, false),
 		  VACCEL_OK);
@@ -1316,7 +1505,7 @@ TEST(ArgCopy, AddRangeCopyingSurvivesTheSource)
 	EXPECT_EQ(i, 11);
 	ASSERT_EQ(vaccel_arg_array_get_string(&dst, &s), VACCEL_OK);
 	EXPECT_STREQ(s, "abcde");
-	ASSERT_EQ(vaccel_arg_array_get_buffer(&dst, &b, &bs), VACCEL_OK);
+	ASSERT_EQ(vaccel_arg_array_get_raw(&dst, &b, &bs), VACCEL_OK);
 	EXPECT_EQ(b, nullptr);
 	EXPECT_EQ(bs, 0u);
 	ASSERT_EQ(vaccel_arg_array_get_int64(&dst, &l), VACCEL_OK);
@@ -1330,7 +1519,7 @@ TEST(ArgCopy, AddRemainingAndAll)
 	Array rem, all, none, copy;
 	ASSERT_EQ(vaccel_arg_array_add_remaining(&rem, &src.a, false), VACCEL_OK);
 	ASSERT_EQ(vaccel_arg_array_count(&rem), 2u);
-	EXPECT_EQ(rem->args[0].type, VACCEL_ARG_BUFFER);
+	EXPECT_EQ(rem->args[0].type, VACCEL_ARG_RAW);
 	EXPECT_EQ(rem->args[1].type, VACCEL_ARG_INT64);
 	EXPECT_EQ(rem->args[1].buf, src.a.args[3].buf);
 	EXPECT_EQ(vaccel_arg_array_position(&src.a), 2u);
@@ -1378,12 +1567,15 @@ TEST(ArgCopy, BadRangesAndFullDestinations)
 {
 	Source src;
 	Array dst;
+	// Out of the source's range: VACCEL_ERANGE, as upstream.
 	EXPECT_EQ(vaccel_arg_array_add_range(&dst, &src.a, 5, 0, false),
-		  VACCEL_EINVAL);
+		  VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_add_range(&dst, &src.a, 3, 2, false),
-		  VACCEL_EINVAL);
+		  VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_add_range(&dst, &src.a, 0, SIZE_MAX, false),
-		  VACCEL_EINVAL);
+		  VACCEL_ERANGE);
+	EXPECT_EQ(vaccel_arg_array_add_range(&dst, &src.a, SIZE_MAX, 2, false),
+		  VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_add_range(nullptr, &src.a, 0, 1, false),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_add_range(&dst, nullptr, 0, 1, false),
@@ -1396,8 +1588,17 @@ TEST(ArgCopy, BadRangesAndFullDestinations)
 	EXPECT_EQ(vaccel_arg_array_add_all(nullptr, &src.a, false),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_arg_array_count(&dst), 0u);
-	// An empty range at the very end is fine.
+	// An empty range is fine inside the source, not at its end (the
+	// start must be an arg), as upstream.
+	EXPECT_EQ(vaccel_arg_array_add_range(&dst, &src.a, 1, 0, true),
+		  VACCEL_OK);
 	EXPECT_EQ(vaccel_arg_array_add_range(&dst, &src.a, 4, 0, true),
+		  VACCEL_ERANGE);
+	EXPECT_EQ(vaccel_arg_array_count(&dst), 0u);
+	// add_all and add_remaining of nothing are fine.
+	Array empty;
+	EXPECT_EQ(vaccel_arg_array_add_all(&dst, &empty, true), VACCEL_OK);
+	EXPECT_EQ(vaccel_arg_array_add_remaining(&dst, &empty, true),
 		  VACCEL_OK);
 	EXPECT_EQ(vaccel_arg_array_count(&dst), 0u);
 
@@ -1406,9 +1607,9 @@ TEST(ArgCopy, BadRangesAndFullDestinations)
 	vaccel_arg_array wrapped{};
 	ASSERT_EQ(vaccel_arg_array_wrap(&wrapped, &one, 1), VACCEL_OK);
 	EXPECT_EQ(vaccel_arg_array_add_range(&wrapped, &src.a, 0, 1, true),
-		  VACCEL_ENOSPC);
+		  VACCEL_ERANGE);
 	EXPECT_EQ(vaccel_arg_array_add_all(&wrapped, &src.a, false),
-		  VACCEL_ENOSPC);
+		  VACCEL_ERANGE);
 	EXPECT_EQ(wrapped.count, 1u);
 	EXPECT_EQ(one.buf, nullptr);
 	EXPECT_EQ(vaccel_arg_array_release(&wrapped), VACCEL_OK);
@@ -1436,9 +1637,14 @@ TEST(ArgPosition, GetRemainingAndPositionFunctions)
 	EXPECT_EQ(n, 2u);
 	EXPECT_EQ(rest[0].buf, &v[1]);
 	EXPECT_EQ(rest[1].buf, &v[2]);
-	EXPECT_EQ(vaccel_arg_array_position(&arr), 3u);
-	EXPECT_EQ(vaccel_arg_array_remaining_count(&arr), 0u);
+	// The position does not move, as upstream.
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 1u);
+	EXPECT_EQ(vaccel_arg_array_remaining_count(&arr), 2u);
+	int32_t next = 0;
+	ASSERT_EQ(vaccel_arg_array_get_int32(&arr, &next), VACCEL_OK);
+	EXPECT_EQ(next, 2);
 	// Nothing left.
+	vaccel_arg_array_set_position(&arr, 3);
 	rest = arr->args;
 	n = 7;
 	ASSERT_EQ(vaccel_arg_array_get_remaining(&arr, &rest, &n), VACCEL_OK);
@@ -1461,7 +1667,9 @@ TEST(ArgPosition, GetRemainingAndPositionFunctions)
 	EXPECT_EQ(vaccel_arg_array_remaining_count(&arr), 0u);
 	ASSERT_EQ(vaccel_arg_array_get_remaining(&arr, &rest, &n), VACCEL_OK);
 	EXPECT_EQ(n, 0u);
-	EXPECT_EQ(vaccel_arg_array_position(&arr), 3u);
+	EXPECT_EQ(rest, nullptr);
+	EXPECT_EQ(vaccel_arg_array_position(&arr), 10u);
+	vaccel_arg_array_reset_position(&arr);
 
 	EXPECT_EQ(vaccel_arg_array_get_remaining(nullptr, &rest, &n),
 		  VACCEL_EINVAL);
@@ -1511,4 +1719,19 @@ TEST(ArgPosition, MixedSequenceWalksInOrder)
 	ASSERT_EQ(vaccel_arg_array_get_float(&arr, &fo), VACCEL_OK);
 	EXPECT_EQ(fo, 0.5f);
 	EXPECT_EQ(vaccel_arg_array_remaining_count(&arr), 0u);
+}
+
+TEST(ArgBool, AddTakesOnlyZeroOrOne)
+{
+	// Bytes other than 0 and 1 are no bool: refused by the adds, as
+	// upstream. (Written as bytes: such a bool cannot be made in C++.)
+	unsigned char bytes[3] = {1, 0, 2};
+	bool *as_bool = reinterpret_cast<bool *>(bytes);
+	Array arr;
+	ASSERT_EQ(vaccel_arg_array_add_bool(&arr, &as_bool[0]), VACCEL_OK);
+	EXPECT_EQ(vaccel_arg_array_add_bool(&arr, &as_bool[2]), VACCEL_EINVAL);
+	ASSERT_EQ(vaccel_arg_array_add_bool_array(&arr, as_bool, 2), VACCEL_OK);
+	EXPECT_EQ(vaccel_arg_array_add_bool_array(&arr, as_bool, 3),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_arg_array_count(&arr), 2u);
 }

@@ -622,9 +622,22 @@ TEST_F(CppArgList, BadInputThrows)
 		  VACCEL_EINVAL);
 	EXPECT_EQ(l.size(), 0u);
 	EXPECT_EQ(code_of([&] { (void)l.at(0); }), VACCEL_ERANGE);
-	// Empty arrays are fine.
-	EXPECT_NO_THROW(l.add_array(static_cast<float *>(nullptr), 0));
-	EXPECT_NO_THROW((void)l.at(0));
+	// Empty arrays and buffers are refused, as by the C API (and
+	// upstream's).
+	float f = 1.0F;
+	std::vector<float> none;
+	EXPECT_EQ(code_of([&] { l.add_array(static_cast<float *>(nullptr), 0); }),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(code_of([&] { l.add_array(&f, 0); }), VACCEL_EINVAL);
+	EXPECT_EQ(code_of([&] { l.add(none); }), VACCEL_EINVAL);
+	EXPECT_EQ(code_of([&] { l.add_buffer(static_cast<void *>(&f), 0); }),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(l.size(), 0u);
+	// The owned copies of add_copy() and add_string_copy(), even of "".
+	l.add_copy(f).add_string_copy("");
+	ASSERT_EQ(l.size(), 2u);
+	EXPECT_EQ(l[1].size, 1u);
+	EXPECT_STREQ(static_cast<const char *>(l[1].buf), "");
 }
 
 TEST_F(CppArgList, GrowsPastItsInitialCapacity)

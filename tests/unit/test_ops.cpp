@@ -186,6 +186,10 @@ TEST_F(Ops, ImageOperations)
 	EXPECT_STREQ((char *)gtag, "noop-tag");
 	EXPECT_STREQ((char *)gname, "noop-classify.png");
 	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), 1), VACCEL_EINVAL);
+	// An empty out_text reaches the typed function, which refuses it.
+	w.v[1] = vaccel_arg{nullptr, 0, VACCEL_ARG_UCHAR_ARRAY, 0, false};
+	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()),
+		  VACCEL_EINVAL);
 }
 
 TEST_F(Ops, FpgaOperations)
@@ -223,6 +227,16 @@ TEST_F(Ops, FpgaOperations)
 	ASSERT_EQ(vaccel_genop(&sess, r2.data(), r2.n(), w2.data(), w2.n()),
 		  VACCEL_OK);
 	EXPECT_EQ(go[3], 4);
+
+	// No elements: the arg array getters refuse empty arrays, genop does
+	// not; the typed function decides, as called directly.
+	const int direct = vaccel_fpga_arraycopy(&sess, nullptr, nullptr, 0);
+	EXPECT_EQ(direct, VACCEL_OK);
+	Args r3, w3;
+	r3.op(VACCEL_OP_FPGA_ARRAYCOPY).ptr(nullptr, 0, VACCEL_ARG_INT32_ARRAY);
+	w3.ptr(nullptr, 0, VACCEL_ARG_INT32_ARRAY);
+	EXPECT_EQ(vaccel_genop(&sess, r3.data(), r3.n(), w3.data(), w3.n()),
+		  direct);
 }
 
 TEST_F(Ops, Minmax)
@@ -312,6 +326,26 @@ TEST_F(Ops, ModelOperationsNeedARegisteredModel)
 	EXPECT_EQ(vaccel_torch_model_run(&sess, &model, nullptr, nullptr, 1, &out, 1),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_torch_tensor_delete(in), VACCEL_OK);
+
+	// A scalar (no dimensions): the public constructors refuse it, as
+	// upstream's, but a model can take and give one; the plugin makes the
+	// output by hand.
+	float one = 7.5F;
+	vaccel_torch_tensor scalar{};
+	scalar.data = &one;
+	scalar.size = sizeof one;
+	scalar.data_type = VACCEL_TORCH_FLOAT;
+	vaccel_torch_tensor *sin = &scalar;
+	out = nullptr;
+	ASSERT_EQ(vaccel_torch_model_run(&sess, &model, nullptr, &sin, 1, &out, 1),
+		  VACCEL_OK);
+	ASSERT_NE(out, nullptr);
+	EXPECT_EQ(out->nr_dims, 0);
+	EXPECT_EQ(out->dims, nullptr);
+	ASSERT_EQ(out->size, sizeof one);
+	EXPECT_TRUE(out->owned);
+	EXPECT_EQ(*static_cast<float *>(out->data), 7.5F);
+	EXPECT_EQ(vaccel_torch_tensor_delete(out), VACCEL_OK);
 
 	vaccel_tf_status st{};
 	EXPECT_EQ(vaccel_tf_model_load(&sess, &model, &st), VACCEL_OK);

@@ -157,10 +157,12 @@ TYPED_TEST(TensorKinds, InitCopiesTheDimensions)
 	EXPECT_EQ(t.nr_dims, 0);
 	EXPECT_EQ(t.data, nullptr);
 
-	// A scalar: no dimensions.
-	ASSERT_EQ(K::init(&t, 0, nullptr), VACCEL_OK);
-	EXPECT_EQ(t.nr_dims, 0);
-	EXPECT_EQ(t.dims, nullptr);
+	// No dimensions given: that many zeroed ones, as upstream.
+	ASSERT_EQ(K::init(&t, 2, nullptr), VACCEL_OK);
+	EXPECT_EQ(t.nr_dims, 2);
+	ASSERT_NE(t.dims, nullptr);
+	EXPECT_EQ(t.dims[0], 0);
+	EXPECT_EQ(t.dims[1], 0);
 	EXPECT_EQ(t.data_type, K::type);
 	EXPECT_EQ(K::release(&t), VACCEL_OK);
 }
@@ -171,17 +173,22 @@ TYPED_TEST(TensorKinds, InitRefusesBadInput)
 	typename K::Dim dims[1] = {1};
 	typename K::Tensor t{};
 	EXPECT_EQ(K::init(nullptr, 1, dims), VACCEL_EINVAL);
-	EXPECT_EQ(K::init(&t, 1, nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(K::init(&t, -1, dims), VACCEL_EINVAL);
+	// No dimensions (a scalar): VACCEL_EINVAL, as upstream, with or
+	// without dims.
+	EXPECT_EQ(K::init(&t, 0, dims), VACCEL_EINVAL);
+	EXPECT_EQ(K::init(&t, 0, nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(t.dims, nullptr);
 	EXPECT_EQ(K::release(nullptr), VACCEL_EINVAL);
 
 	typename K::Tensor *p = nullptr;
 	EXPECT_EQ(K::make(nullptr, 1, dims), VACCEL_EINVAL);
-	EXPECT_EQ(K::make(&p, 1, nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(K::make(&p, -2, dims), VACCEL_EINVAL);
+	EXPECT_EQ(K::make(&p, 0, dims), VACCEL_EINVAL);
 	EXPECT_EQ(K::allocate(nullptr, 1, dims, 8), VACCEL_EINVAL);
 	EXPECT_EQ(K::allocate(&p, -1, dims, 8), VACCEL_EINVAL);
+	EXPECT_EQ(K::allocate(&p, 0, dims, 8), VACCEL_EINVAL);
+	EXPECT_EQ(K::allocate(&p, 0, nullptr, 0), VACCEL_EINVAL);
 	EXPECT_EQ(p, nullptr);
 	EXPECT_EQ(K::del(nullptr), VACCEL_EINVAL);
 }
@@ -212,10 +219,13 @@ TYPED_TEST(TensorKinds, NewAndAllocate)
 	memset(a->data, 0xab, 24); // writable, all 24 bytes
 	EXPECT_EQ(K::del(a), VACCEL_OK); // frees the data too (ASan checks)
 
-	// No bytes: no data.
+	// No bytes: no data. No dims: zeroed ones.
 	typename K::Tensor *z = nullptr;
-	ASSERT_EQ(K::allocate(&z, 0, nullptr, 0), VACCEL_OK);
+	ASSERT_EQ(K::allocate(&z, 1, nullptr, 0), VACCEL_OK);
 	ASSERT_NE(z, nullptr);
+	EXPECT_EQ(z->nr_dims, 1);
+	ASSERT_NE(z->dims, nullptr);
+	EXPECT_EQ(z->dims[0], 0);
 	EXPECT_EQ(z->data, nullptr);
 	EXPECT_EQ(z->size, 0u);
 	EXPECT_FALSE(z->owned);
@@ -278,7 +288,7 @@ TYPED_TEST(TensorKinds, TakeDataHandsItOver)
 
 	// From an empty tensor: nothing.
 	typename K::Tensor e{};
-	ASSERT_EQ(K::init(&e, 0, nullptr), VACCEL_OK);
+	ASSERT_EQ(K::init(&e, 1, dims), VACCEL_OK);
 	data = &e;
 	size = 5;
 	ASSERT_EQ(K::take_data(&e, &data, &size), VACCEL_OK);
@@ -449,7 +459,7 @@ TEST(TensorTfNode, InitCopiesTheName)
 	EXPECT_STREQ(n.name, "serving_default_input");
 	ASSERT_EQ(vaccel_tf_node_release(&n), VACCEL_OK);
 	EXPECT_EQ(n.name, nullptr);
-	EXPECT_EQ(n.id, 0);
+	EXPECT_EQ(n.id, -1); // no node, as upstream
 
 	vaccel_tf_node *p = nullptr;
 	ASSERT_EQ(vaccel_tf_node_new(&p, "out", -1), VACCEL_OK);

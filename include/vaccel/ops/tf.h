@@ -62,6 +62,7 @@ struct vaccel_tf_node {
 };
 
 int vaccel_tf_node_init(struct vaccel_tf_node *node, const char *name, int id);
+/** Free the name; the id becomes -1. */
 int vaccel_tf_node_release(struct vaccel_tf_node *node);
 int vaccel_tf_node_new(struct vaccel_tf_node **node, const char *name, int id);
 int vaccel_tf_node_delete(struct vaccel_tf_node *node);
@@ -75,6 +76,9 @@ struct vaccel_tf_tensor {
 	enum vaccel_tf_data_type data_type; /* element type */
 };
 
+/** A tensor of @p nr_dims (at least 1) dimensions, copied from @p dims,
+ *  or zeroed when @p dims is NULL; no data. The same holds for _new and
+ *  _allocate. A tensor of no dimensions (a scalar) is VACCEL_EINVAL. */
 int vaccel_tf_tensor_init(struct vaccel_tf_tensor *tensor, int nr_dims,
 			  const int64_t *dims, enum vaccel_tf_data_type type);
 int vaccel_tf_tensor_release(struct vaccel_tf_tensor *tensor);

@@ -44,6 +44,9 @@ struct vaccel_tflite_tensor {
 	enum vaccel_tflite_data_type data_type; /* element type */
 };
 
+/** A tensor of @p nr_dims (at least 1) dimensions, copied from @p dims,
+ *  or zeroed when @p dims is NULL; no data. The same holds for _new and
+ *  _allocate. A tensor of no dimensions (a scalar) is VACCEL_EINVAL. */
 int vaccel_tflite_tensor_init(struct vaccel_tflite_tensor *tensor, int nr_dims,
 			      const int32_t *dims,
 			      enum vaccel_tflite_data_type type);

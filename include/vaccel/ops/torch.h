@@ -47,6 +47,9 @@ struct vaccel_torch_tensor {
 	enum vaccel_torch_data_type data_type; /* element type */
 };
 
+/** A tensor of @p nr_dims (at least 1) dimensions, copied from @p dims,
+ *  or zeroed when @p dims is NULL; no data. The same holds for _new and
+ *  _allocate. A tensor of no dimensions (a scalar) is VACCEL_EINVAL. */
 int vaccel_torch_tensor_init(struct vaccel_torch_tensor *tensor,
 			     int64_t nr_dims, const int64_t *dims,
 			     enum vaccel_torch_data_type type);
