@@ -101,20 +101,12 @@ public:
 	int h2d(int s, float *d, int64_t dp, const float *h, int64_t hp, int64_t w,
 		int64_t rows)
 	{
-		cudaError_t err = cudaMemcpy2DAsync(d, (size_t)dp * sizeof(float), h,
-						    (size_t)hp * sizeof(float),
-						    (size_t)w * sizeof(float), (size_t)rows,
-						    cudaMemcpyHostToDevice, streams_[s]);
-		return err ? cuda_err("copy to the device", err) : VACCEL_OK;
+		return copy(s, d, dp, h, hp, w, rows, cudaMemcpyHostToDevice);
 	}
 	int d2h(int s, float *h, int64_t hp, const float *d, int64_t dp, int64_t w,
 		int64_t rows)
 	{
-		cudaError_t err = cudaMemcpy2DAsync(h, (size_t)hp * sizeof(float), d,
-						    (size_t)dp * sizeof(float),
-						    (size_t)w * sizeof(float), (size_t)rows,
-						    cudaMemcpyDeviceToHost, streams_[s]);
-		return err ? cuda_err("copy from the device", err) : VACCEL_OK;
+		return copy(s, h, hp, d, dp, w, rows, cudaMemcpyDeviceToHost);
 	}
 	// Row-major C = A B is column-major C^T = B^T A^T: cuBLAS gets B first,
 	// on the very same packed bytes.
@@ -134,6 +126,20 @@ public:
 	}
 
 private:
+	// rows of w floats, pitches in floats, queued on stream s.
+	int copy(int s, float *dst, int64_t dp, const float *src, int64_t sp, int64_t w,
+		 int64_t rows, cudaMemcpyKind kind)
+	{
+		cudaError_t err = cudaMemcpy2DAsync(dst, (size_t)dp * sizeof(float), src,
+						    (size_t)sp * sizeof(float),
+						    (size_t)w * sizeof(float), (size_t)rows, kind,
+						    streams_[s]);
+		if (err)
+			return cuda_err(kind == cudaMemcpyHostToDevice ? "copy to the device"
+								       : "copy from the device",
+					err);
+		return VACCEL_OK;
+	}
 	cublasHandle_t handle_ = nullptr;
 	cudaStream_t streams_[2] = {nullptr, nullptr};
 	float *dev_ = nullptr;

@@ -170,6 +170,16 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 				  t.cols, t.rows, t.cols, th);
 		return VACCEL_OK;
 	};
+	// rows x width floats at @p src (leading dimension @p ld) to @p dst on
+	// the device (packed), on stream @p s: straight from a page-locked
+	// operand, else packed into @p stage first.
+	auto send = [&](int s, float *dst, const float *src, int64_t ld, int64_t width,
+			int64_t rows, bool pinned, float *stage) {
+		if (pinned)
+			return dev.h2d(s, dst, width, src, ld, width, rows);
+		copy_rows(stage, width, src, ld, rows, width, th);
+		return dev.h2d(s, dst, width, stage, width, width, rows);
+	};
 	auto drain = [&]() -> int {
 		int r0 = finish(0), r1 = finish(1);
 		return r0 ? r0 : r1;
@@ -189,15 +199,11 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 		int s = 0;
 		for (int64_t r = 0; r < k && !ret; r += chunk, s ^= 1) {
 			const int64_t rows = std::min(chunk, k - r);
-			if (pb) {
-				ret = dev.h2d(s, db + r * cols, cols, b + r * ldb + c0, ldb,
-					      cols, rows);
-				continue;
-			}
-			if ((ret = dev.sync(s)))
+			// A staging set is refilled once its last copy is done.
+			if (!pb && (ret = dev.sync(s)))
 				break;
-			copy_rows(dev.staging(s), cols, b + r * ldb + c0, ldb, rows, cols, th);
-			ret = dev.h2d(s, db + r * cols, cols, dev.staging(s), cols, cols, rows);
+			ret = send(s, db + r * cols, b + r * ldb + c0, ldb, cols, rows, pb,
+				   dev.staging(s));
 		}
 		if (ret || (ret = dev.sync(0)) || (ret = dev.sync(1)))
 			break;
@@ -208,27 +214,12 @@ int tiled_sgemm(Device &dev, const Limits &lim, int64_t m, int64_t n, int64_t k,
 			if ((ret = finish(s)))
 				break;
 			float *as = dev.staging(s), *cs = as + p.a_floats;
-			const float *arows = a + r0 * lda;
 			float *crows = c + r0 * ldc + c0;
-			if (pa) {
-				ret = dev.h2d(s, da[s], k, arows, lda, k, rows);
-			} else {
-				copy_rows(as, k, arows, lda, rows, k, th);
-				ret = dev.h2d(s, da[s], k, as, k, k, rows);
-			}
-			if (ret)
+			if ((ret = send(s, da[s], a + r0 * lda, lda, k, rows, pa, as)))
 				break;
 			// With beta 0, C is not read: nothing to send.
-			if (beta != 0.0F) {
-				if (pc) {
-					ret = dev.h2d(s, dc[s], cols, crows, ldc, cols, rows);
-				} else {
-					copy_rows(cs, cols, crows, ldc, rows, cols, th);
-					ret = dev.h2d(s, dc[s], cols, cs, cols, cols, rows);
-				}
-				if (ret)
-					break;
-			}
+			if (beta != 0.0F && (ret = send(s, dc[s], crows, ldc, cols, rows, pc, cs)))
+				break;
 			if ((ret = dev.gemm(s, (int)rows, (int)cols, (int)k, alpha, da[s], db,
 					    beta, dc[s])))
 				break;
