@@ -2122,7 +2122,7 @@ int main(int argc, char **argv)
 				if (!slots.take(key, full)) {
 					vaccel_error("[agent] connection from %s refused: "
 						     "%s is reached", desc.c_str(), full);
-					metrics.refused(strstr(full, "per-peer")
+					metrics.refused(full == PeerSlots::kPeerFull
 								? Metrics::kPeerFull
 								: Metrics::kAgentFull);
 					continue;

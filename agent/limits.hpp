@@ -84,17 +84,21 @@ public:
 		per_peer_ = per_peer;
 		total_ = total;
 	}
-	// Takes a slot for @p peer; false, with @p why, if none is left.
+	// What take() says when no slot is left.
+	static constexpr const char *kAgentFull = "the agent's connection limit";
+	static constexpr const char *kPeerFull = "the per-peer connection limit";
+	// Takes a slot for @p peer; false, with @p why (one of the above), if
+	// none is left.
 	bool take(const std::string &peer, const char *&why)
 	{
 		std::lock_guard lk(lock_);
 		if (open_ >= total_) {
-			why = "the agent's connection limit";
+			why = kAgentFull;
 			return false;
 		}
 		uint32_t &n = by_peer_[peer];
 		if (n >= per_peer_) {
-			why = "the per-peer connection limit";
+			why = kPeerFull;
 			return false;
 		}
 		++n;

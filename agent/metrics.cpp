@@ -46,7 +46,6 @@ int Metrics::plugin_index(const char *name) const
 
 void Metrics::opened(Transport t, Local &l)
 {
-	open_[t].fetch_add(1, std::memory_order_relaxed);
 	accepted_[t].fetch_add(1, std::memory_order_relaxed);
 	std::lock_guard lk(live_lock_);
 	live_.insert({&l, t});
@@ -71,7 +70,6 @@ void Metrics::closed(Transport t, Local &l)
 		c.sum_ns.fetch_add(slot.cell.sum_ns.get(), std::memory_order_relaxed);
 		c.errors.fetch_add(slot.cell.errors.get(), std::memory_order_relaxed);
 	}
-	open_[t].fetch_sub(1, std::memory_order_relaxed);
 }
 
 bool Metrics::ready(std::string *why) const
@@ -172,6 +170,7 @@ std::string Metrics::render() const
 	};
 	std::vector<Sum> cells((size_t)VACCEL_OP_MAX * (kMaxPlugins + 1));
 	uint64_t requests[kMessages], in[kTransports], sent[kTransports];
+	int64_t open[kTransports] = {}; // the live connections, by transport
 	{
 		std::lock_guard lk(live_lock_);
 		for (unsigned op = 0; op < VACCEL_OP_MAX; ++op)
@@ -190,6 +189,7 @@ std::string Metrics::render() const
 			sent[i] = out_[i].load(std::memory_order_relaxed);
 		}
 		for (auto &[l, t] : live_) {
+			++open[t];
 			for (int m = 0; m < kMessages; ++m)
 				requests[m] += l->requests[m].get();
 			in[t] += l->in.get();
@@ -285,7 +285,7 @@ std::string Metrics::render() const
 	t.family("vaccel_agent_connections", "gauge", "Connections open now.");
 	for (int i = 0; i < kTransports; ++i)
 		t.add("vaccel_agent_connections{transport=\"%s\"} %" PRId64 "\n",
-		      kTransportNames[i], open_[i].load(std::memory_order_relaxed));
+		      kTransportNames[i], open[i]);
 	t.family("vaccel_agent_connections_accepted_total", "counter",
 		 "Connections accepted.");
 	for (int i = 0; i < kTransports; ++i)

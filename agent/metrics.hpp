@@ -152,7 +152,6 @@ private:
 	CellOf<std::atomic<uint64_t>> cells_[VACCEL_OP_MAX][kMaxPlugins + 1];
 	std::atomic<uint64_t> requests_[kMessages]{};
 	std::atomic<uint64_t> in_[kTransports]{}, out_[kTransports]{};
-	std::atomic<int64_t> open_[kTransports]{};
 	std::atomic<uint64_t> accepted_[kTransports]{};
 	std::atomic<uint64_t> refused_[kRefusals]{};
 	std::atomic<int64_t> sessions_{0};

@@ -218,6 +218,24 @@ TEST_F(Metrics, CountsOutliveConnectionsAndSpanManyOperations)
 	EXPECT_EQ(agent.stop(), 0) << agent.log();
 }
 
+// A connection over a limit is counted by the limit that refused it.
+TEST_F(Metrics, RefusalsByLimit)
+{
+	Agent agent(kHostPlugins, {"-a", "@unix", "--metrics", "tcp://127.0.0.1:0",
+				   "--max-connections-per-peer", "1"});
+	vtest::Raw first(agent.addr(0));
+	ASSERT_GT(first.open_session(), 0);
+	vtest::Raw second(agent.addr(0));
+	EXPECT_TRUE(second.closed_by_agent());
+	std::string page = settled(agent.metrics_url(),
+				   "vaccel_agent_refusals_total{reason=\"peer_connections\"}", 1);
+	EXPECT_EQ(sample(page, "vaccel_agent_refusals_total{reason=\"peer_connections\"}"), 1)
+		<< page;
+	EXPECT_EQ(sample(page, "vaccel_agent_refusals_total{reason=\"agent_connections\"}"), 0);
+	EXPECT_EQ(sample(page, "vaccel_agent_connections{transport=\"unix\"}"), 1);
+	EXPECT_EQ(agent.stop(), 0) << agent.log();
+}
+
 // A resource's content is looked up by hash before it is sent: the second
 // registration of the same bytes is a cache hit, and the cache holds them.
 TEST_F(Metrics, CacheHitsAndBytes)
