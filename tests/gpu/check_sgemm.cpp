@@ -7,60 +7,11 @@
 // dimensions past the width, alpha and beta 0, problems larger than
 // VACCEL_CUDA_MAX_MIB (set it to 1 to tile every one of them). Exit 0 all
 // right, 1 a wrong result, 77 no CUDA device.
-#include <vaccel.h>
+#include "sgemm_check.hpp"
 
 #include <cuda_runtime_api.h>
 
-#include <cmath>
 #include <cstdio>
-#include <random>
-#include <vector>
-
-namespace {
-
-int wrong = 0;
-
-void check(vaccel_session *s, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb,
-	   int64_t ldc, float alpha, float beta)
-{
-	std::mt19937 rng((unsigned)(m * 131 + n * 7 + k));
-	std::uniform_real_distribution<float> u(-1, 1);
-	std::vector<float> a((size_t)(m * lda)), b((size_t)(k * ldb)), c((size_t)(m * ldc));
-	for (auto *v : {&a, &b, &c})
-		for (auto &x : *v)
-			x = u(rng);
-	std::vector<float> c0 = c;
-	int ret = vaccel_sgemm(s, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta,
-			       c.data(), ldc);
-	double worst = 0;
-	bool padding = false;
-	for (int64_t i = 0; i < m && !ret; ++i)
-		for (int64_t j = 0; j < ldc; ++j) {
-			size_t at = (size_t)(i * ldc + j);
-			if (j >= n) {
-				padding |= c[at] != c0[at];
-				continue;
-			}
-			double ref = 0, mag = 0;
-			for (int64_t l = 0; l < k; ++l) {
-				double t = (double)a[(size_t)(i * lda + l)] * b[(size_t)(l * ldb + j)];
-				ref += t;
-				mag += std::fabs(t);
-			}
-			ref = alpha * ref + (beta != 0.0F ? (double)beta * c0[at] : 0.0);
-			mag = std::fabs(alpha) * mag + std::fabs(beta * c0[at]);
-			worst = std::max(worst, std::fabs(c[at] - ref) / std::max(mag, 1e-30));
-		}
-	bool bad = ret || padding || worst > 1e-5;
-	printf("%s m=%lld n=%lld k=%lld ld=%lld/%lld/%lld alpha=%g beta=%g: %s "
-	       "(relative error %.2g%s)\n",
-	       bad ? "FAIL" : "ok", (long long)m, (long long)n, (long long)k,
-	       (long long)lda, (long long)ldb, (long long)ldc, alpha, beta,
-	       ret ? "error" : "done", worst, padding ? ", padding written" : "");
-	wrong += bad;
-}
-
-} // namespace
 
 int main()
 {
@@ -82,10 +33,19 @@ int main()
 		{70, 3, 11, 11, 3, 3},	   {33, 17, 65, 80, 20, 19},
 		{600, 500, 700, 703, 509, 511}, {1024, 1024, 1031, 1031, 1024, 1024},
 	};
+	int wrong = 0;
 	for (const Shape &sh : shapes)
 		for (float alpha : {0.0F, 1.0F, -1.5F})
-			for (float beta : {0.0F, 1.0F, 0.25F})
-				check(&s, sh.m, sh.n, sh.k, sh.lda, sh.ldb, sh.ldc, alpha, beta);
+			for (float beta : {0.0F, 1.0F, 0.25F}) {
+				std::string why;
+				int bad = vtest::sgemm_wrong(&s, sh.m, sh.n, sh.k, sh.lda, sh.ldb,
+							     sh.ldc, alpha, beta, &why);
+				printf("%s m=%lld n=%lld k=%lld ld=%lld/%lld/%lld alpha=%g beta=%g\n%s",
+				       bad ? "FAIL" : "ok", (long long)sh.m, (long long)sh.n,
+				       (long long)sh.k, (long long)sh.lda, (long long)sh.ldb,
+				       (long long)sh.ldc, alpha, beta, why.c_str());
+				wrong += bad != 0;
+			}
 	vaccel_session_release(&s);
 	printf("%s\n", wrong ? "sgemm on the GPU: WRONG results" : "sgemm on the GPU: all right");
 	return wrong ? 1 : 0;
