@@ -86,3 +86,34 @@ TEST(StrToLower, BadInput)
 	EXPECT_EQ(vaccel_str_to_lower("A", nullptr, 0, nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(out, nullptr);
 }
+
+// <enum>_name(): the lower-case base name into the caller's buffer, as
+// upstream's helpers.
+TEST(EnumNames, LowerCaseBaseNames)
+{
+	char buf[VACCEL_ENUM_STR_MAX];
+	EXPECT_STREQ(vaccel_op_type_name(VACCEL_OP_BLAS_SGEMM, buf, sizeof buf),
+		     "blas_sgemm");
+	EXPECT_STREQ(vaccel_arg_type_name(VACCEL_ARG_FLOAT32_ARRAY, buf, sizeof buf),
+		     "float32_array");
+	EXPECT_STREQ(vaccel_blob_type_name(VACCEL_BLOB_MAPPED, buf, sizeof buf),
+		     "mapped");
+	EXPECT_STREQ(vaccel_log_level_name(VACCEL_LOG_DEBUG, buf, sizeof buf),
+		     "debug");
+	EXPECT_STREQ(vaccel_path_type_name(VACCEL_PATH_REMOTE_FILE, buf, sizeof buf),
+		     "remote_file");
+	EXPECT_STREQ(vaccel_plugin_type_name(VACCEL_PLUGIN_GPU, buf, sizeof buf),
+		     "gpu");
+	EXPECT_STREQ(vaccel_resource_type_name(VACCEL_RESOURCE_MODEL, buf, sizeof buf),
+		     "model");
+	EXPECT_STREQ(vaccel_op_type_name(VACCEL_OP_MAX, buf, sizeof buf), "max");
+	EXPECT_STREQ(vaccel_op_type_name((vaccel_op_type_t)9999, buf, sizeof buf),
+		     "max");
+	// Cut to fit, terminated; no buffer: NULL.
+	char small[5];
+	EXPECT_EQ(vaccel_op_type_name(VACCEL_OP_BLAS_SGEMM, small, sizeof small),
+		  small);
+	EXPECT_STREQ(small, "blas");
+	EXPECT_EQ(vaccel_op_type_name(VACCEL_OP_NOOP, nullptr, 8), nullptr);
+	EXPECT_EQ(vaccel_op_type_name(VACCEL_OP_NOOP, buf, 0), nullptr);
+}

@@ -7,7 +7,9 @@
  * A list has the form `#define LIST(X, P) X(P, NAME, VALUE) ...`. From it,
  * VACCEL_ENUM_DEFINE() produces `<name>_t` with the items `P_NAME = VALUE`
  * and a trailing `P_MAX`, `<name>_to_str()` ("P_NAME") and
- * `<name>_to_base_str()` ("NAME").
+ * `<name>_to_base_str()` ("NAME"), and `<name>_name(value, buf, size)`,
+ * which writes the lower-case base name ("name") into @c buf and returns it
+ * (NULL for no buffer or a size of 0).
  *
  * The last item, never used as a value, widens the enum's range to every
  * non-negative int: a C caller may pass any value, and the runtime must be
@@ -15,6 +17,9 @@
  * range is undefined behaviour).
  */
 #pragma once
+
+#include "str.h"
+#include <stddef.h>
 
 #define VACCEL_ENUM_ITEM_(prefix, name, value) prefix##_##name = (value),
 #define VACCEL_ENUM_STR_CASE_(prefix, name, value) \
@@ -44,6 +49,15 @@
 		default:                                                \
 			return "MAX";                                   \
 		}                                                       \
+	}                                                               \
+	static inline char *tname##_name(tname##_t value, char *lower,  \
+					 size_t size)                   \
+	{                                                               \
+		if (!lower || !size)                                    \
+			return NULL;                                    \
+		vaccel_str_to_lower(tname##_to_base_str(value), lower,  \
+				    size, NULL);                        \
+		return lower;                                           \
 	}
 
 /* Longest string an enum name of this API can have, NUL included. */
