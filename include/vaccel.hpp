@@ -354,7 +354,7 @@ public:
 	/** An empty list. Allocates nothing. Never throws. */
 	ArgList() noexcept
 	{
-		vaccel_arg_array_init(&arr_, 0);
+		reset_();
 	}
 
 	/**
@@ -630,10 +630,12 @@ public:
 	}
 
 private:
+	// An owned array of no slots: the first add allocates them
+	// (vaccel_arg_array_init(0) would allocate its default capacity).
 	void reset_() noexcept
 	{
 		arr_ = vaccel_arg_array{};
-		vaccel_arg_array_init(&arr_, 0);
+		arr_.owned = true;
 	}
 
 	vaccel_arg_array arr_{};

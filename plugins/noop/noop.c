@@ -6,14 +6,24 @@
  * bit for bit locally and remotely. Written in C to show that plugins need
  * nothing but the public headers.
  *
- * Outputs (docs/plugins.md):
- *   image ops      out_text "noop-tag", out_imgname "noop-<op>.png" (truncated)
+ * Its outputs are upstream vAccel's noop plugin's, the test double that
+ * programs and their tests are written against (docs/plugins.md):
+ *   image classify out_text "This is a dummy classification tag!", and
+ *                  out_imgname "This is a dummy imgname!" (as every other
+ *                  image op), cut to fit with a NUL, as snprintf does
+ *   exec*          one write arg of the first read arg's size, a whole
+ *                  number of ints: a copy of that read arg; else untouched
+ *   fpga_arraycopy out_a = a; mmult c[i] = 9.1; vadd c[i] = a[i] + b[i];
+ *   fpga_parallel  add = a + b, mult = 1
+ *   minmax         outdata = indata, min = -1, max = 10000
+ *   opencv         each write arg's first size_t: its size in floats
+ *   tf / tflite / torch run
+ *                  outputs[i]: a copy of inputs[i % nr_inputs], its type,
+ *                  dimensions and bytes; tf statuses say "Operation handled
+ *                  by noop plugin"
+ * One output is this project's own, where upstream's leaves the output as
+ * it was and a transport test needs to see it travel:
  *   sgemm          c[i][j] = alpha * (i + j) + beta * c[i][j]
- *   exec*          each write arg's bytes set to 0xA5
- *   fpga_arraycopy out_a = a; mmult c[i] = a[i] * b[i];
- *   fpga_parallel  add = a + b, mult = a * b; vadd c[i] = a[i] + b[i]
- *   minmax         outdata = indata, min = low_threshold, max = high_threshold
- *   torch run      outputs[i]: float tensor, copy of inputs[i % nr_inputs]
  */
 #include <vaccel.h>
 
@@ -23,6 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define NOOP_STATUS "Operation handled by noop plugin"
+#define NOOP_TAG "This is a dummy classification tag!"
+#define NOOP_IMGNAME "This is a dummy imgname!"
 
 static void put_str(unsigned char *out, size_t len, const char *s)
 {
@@ -50,11 +64,15 @@ static int noop_noop(struct vaccel_session *sess)
 	return VACCEL_OK;
 }
 
-static void fill_writes(struct vaccel_arg *write, size_t nr_write)
+/* exec's answer: the input echoed when there is one output shaped like the
+ * first input and made of ints; anything else is left as it was. */
+static void echo_input(const struct vaccel_arg *read, size_t nr_read,
+		       struct vaccel_arg *write, size_t nr_write)
 {
-	for (size_t i = 0; i < nr_write; ++i)
-		if (write[i].buf)
-			memset(write[i].buf, 0xA5, write[i].size);
+	if (nr_write != 1 || nr_read < 1 || write[0].size != read[0].size ||
+	    write[0].size % sizeof(int) != 0 || !write[0].buf || !read[0].buf)
+		return;
+	memmove(write[0].buf, read[0].buf, write[0].size);
 }
 
 static int noop_exec(struct vaccel_session *sess, const char *library,
@@ -66,7 +84,7 @@ static int noop_exec(struct vaccel_session *sess, const char *library,
 		     library, fn_symbol, sess->id, nr_read, nr_write);
 	log_args("read", read, nr_read);
 	log_args("write", write, nr_write);
-	fill_writes(write, nr_write);
+	echo_input(read, nr_read, write, nr_write);
 	return VACCEL_OK;
 }
 
@@ -80,7 +98,7 @@ static int noop_exec_with_resource(struct vaccel_session *sess,
 		     res->id, fn_symbol, sess->id);
 	log_args("read", read, nr_read);
 	log_args("write", write, nr_write);
-	fill_writes(write, nr_write);
+	echo_input(read, nr_read, write, nr_write);
 	return VACCEL_OK;
 }
 
@@ -89,12 +107,11 @@ static int image(const char *op, struct vaccel_session *sess, const void *img,
 		 size_t len_img, size_t len_out_text, size_t len_out_imgname)
 {
 	(void)img;
-	char name[64];
 	vaccel_debug("[noop] image %s, session %" PRId64 ", %zu bytes", op,
 		     sess->id, len_img);
-	put_str(out_text, len_out_text, "noop-tag");
-	snprintf(name, sizeof(name), "noop-%s.png", op);
-	put_str(out_imgname, len_out_imgname, name);
+	if (strcmp(op, "classify") == 0)
+		put_str(out_text, len_out_text, NOOP_TAG);
+	put_str(out_imgname, len_out_imgname, NOOP_IMGNAME);
 	return VACCEL_OK;
 }
 
@@ -146,7 +163,9 @@ static int noop_tf_model(struct vaccel_session *sess,
 {
 	if (status) {
 		status->code = 0;
-		status->message = strdup("noop");
+		status->message = strdup(NOOP_STATUS);
+		if (!status->message)
+			return VACCEL_ENOMEM;
 	}
 	return noop_model(sess, model);
 }
@@ -163,35 +182,30 @@ static int noop_tf_run(struct vaccel_session *sess,
 	(void)run_options;
 	vaccel_debug("[noop] tf run model %" PRId64 ", %d in, %d out",
 		     model->id, nr_in, nr_out);
+	for (int i = 0; i < nr_in + nr_out; ++i) {
+		const struct vaccel_tf_node *nodes =
+			i < nr_in ? in_nodes : out_nodes;
+		const struct vaccel_tf_node *n =
+			nodes ? &nodes[i < nr_in ? i : i - nr_in] : NULL;
+		vaccel_debug("[noop] tf %s node %s:%d",
+			     i < nr_in ? "in" : "out",
+			     n && n->name ? n->name : "?", n ? n->id : -1);
+	}
 	for (int i = 0; i < nr_out; ++i) {
 		const struct vaccel_tf_tensor *src = nr_in ? in[i % nr_in] : NULL;
-		int64_t dims[1] = { src ? (int64_t)src->size : 0 };
-		if (vaccel_tf_tensor_allocate(&out[i], 1, dims, VACCEL_TF_UINT8,
-					      src ? src->size : 0))
+		if (vaccel_tf_tensor_out(&out[i], src ? src->nr_dims : 0,
+					 src ? src->dims : NULL,
+					 src ? src->data_type : VACCEL_TF_FLOAT,
+					 src ? src->size : 0))
 			return VACCEL_ENOMEM;
 		if (src && src->size)
 			memcpy(out[i]->data, src->data, src->size);
 	}
-	/* The status names the nodes, "noop: in:0,x:1 -> out:0", so that a
-	 * caller (a test of a transport) can see which nodes arrived. */
 	if (status) {
-		char msg[512];
-		size_t at = (size_t)snprintf(msg, sizeof(msg), "noop:");
-		for (int i = 0; i < nr_in + nr_out && at < sizeof(msg); ++i) {
-			const struct vaccel_tf_node *nodes =
-				i < nr_in ? in_nodes : out_nodes;
-			const struct vaccel_tf_node *n =
-				nodes ? &nodes[i < nr_in ? i : i - nr_in] : NULL;
-			int k = snprintf(msg + at, sizeof(msg) - at, "%s%s:%d",
-					 i == nr_in ? " -> " : (i ? "," : " "),
-					 n && n->name ? n->name : "?",
-					 n ? n->id : -1);
-			if (k < 0)
-				break;
-			at += (size_t)k;
-		}
 		status->code = 0;
-		status->message = strdup(msg);
+		status->message = strdup(NOOP_STATUS);
+		if (!status->message)
+			return VACCEL_ENOMEM;
 	}
 	(void)sess;
 	return VACCEL_OK;
@@ -208,10 +222,11 @@ static int noop_tflite_run(struct vaccel_session *sess,
 	for (int i = 0; i < nr_out; ++i) {
 		const struct vaccel_tflite_tensor *src =
 			nr_in ? in[i % nr_in] : NULL;
-		int32_t dims[1] = { src ? (int32_t)src->size : 0 };
-		if (vaccel_tflite_tensor_allocate(&out[i], 1, dims,
-						  VACCEL_TFLITE_UINT8,
-						  src ? src->size : 0))
+		if (vaccel_tflite_tensor_out(
+			    &out[i], src ? src->nr_dims : 0,
+			    src ? src->dims : NULL,
+			    src ? src->data_type : VACCEL_TFLITE_FLOAT32,
+			    src ? src->size : 0))
 			return VACCEL_ENOMEM;
 		if (src && src->size)
 			memcpy(out[i]->data, src->data, src->size);
@@ -277,8 +292,10 @@ static int noop_mmult(struct vaccel_session *sess, float a[], float b[],
 {
 	vaccel_debug("[noop] fpga mmult len %zu, session %" PRId64, len_a,
 		     sess->id);
+	(void)a;
+	(void)b;
 	for (size_t i = 0; i < len_a; ++i)
-		c[i] = a[i] * b[i];
+		c[i] = 9.1F;
 	return VACCEL_OK;
 }
 
@@ -289,7 +306,7 @@ static int noop_parallel(struct vaccel_session *sess, float a[], float b[],
 		     sess->id);
 	for (size_t i = 0; i < len_a; ++i) {
 		add[i] = a[i] + b[i];
-		mult[i] = a[i] * b[i];
+		mult[i] = 1.0F;
 	}
 	return VACCEL_OK;
 }
@@ -312,8 +329,8 @@ static int noop_minmax(struct vaccel_session *sess, const double *indata,
 	vaccel_debug("[noop] minmax %d values [%d, %d], session %" PRId64, ndata,
 		     low, high, sess->id);
 	memcpy(outdata, indata, (size_t)ndata * sizeof(double));
-	*min = low;
-	*max = high;
+	*min = -1.0;
+	*max = 10000.0;
 	return VACCEL_OK;
 }
 
@@ -323,7 +340,11 @@ static int noop_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
 	vaccel_debug("[noop] opencv, session %" PRId64, sess->id);
 	log_args("read", read, (size_t)nr_read);
 	log_args("write", write, (size_t)nr_write);
-	fill_writes(write, (size_t)nr_write);
+	for (int i = 0; i < nr_write; ++i) {
+		size_t floats = write[i].size / sizeof(float);
+		if (write[i].buf && write[i].size >= sizeof floats)
+			memcpy(write[i].buf, &floats, sizeof floats);
+	}
 	return VACCEL_OK;
 }
 

@@ -405,13 +405,13 @@ TEST_F(CppClassify, ReturnsTheNoopTagAndImageName)
 	vaccel::Session s;
 	std::vector<std::byte> image(64, std::byte{0x42});
 	vaccel::ClassifyResult r = s.classify(image);
-	EXPECT_EQ(r.tag, "noop-tag");
-	EXPECT_EQ(r.image_name, "noop-classify.png");
+	EXPECT_EQ(r.tag, "This is a dummy classification tag!");
+	EXPECT_EQ(r.image_name, "This is a dummy imgname!");
 
 	const char raw[] = "not really a png";
 	r = s.classify(raw, sizeof raw);
-	EXPECT_EQ(r.tag, "noop-tag");
-	EXPECT_EQ(r.image_name, "noop-classify.png");
+	EXPECT_EQ(r.tag, "This is a dummy classification tag!");
+	EXPECT_EQ(r.image_name, "This is a dummy imgname!");
 }
 
 TEST_F(CppClassify, TruncatesToMaxLen)
@@ -420,8 +420,8 @@ TEST_F(CppClassify, TruncatesToMaxLen)
 	vaccel::Session s;
 	const char raw[] = "image";
 	vaccel::ClassifyResult r = s.classify(raw, sizeof raw, 5);
-	EXPECT_EQ(r.tag, "noop");
-	EXPECT_EQ(r.image_name, "noop");
+	EXPECT_EQ(r.tag, "This");
+	EXPECT_EQ(r.image_name, "This");
 }
 
 TEST_F(CppClassify, EmptyImageOrNoRoomThrowsEINVAL)
@@ -788,17 +788,17 @@ TEST_F(CppExec, WithALibraryResourceFromBytes)
 	EXPECT_EQ(out, 14);
 }
 
-TEST_F(CppExec, NoopPluginFillsTheWriteArgs)
+TEST_F(CppExec, NoopPluginEchoesTheInput)
 {
 	ASSERT_EQ(boot({"noop"}), VACCEL_OK);
 	vaccel::Session s;
-	std::uint32_t in = 1, out = 0;
+	std::uint32_t in = 0xC0FFEE, out = 0;
 	vaccel::ArgList read, write;
 	read.add(in);
 	write.add(out);
 	s.exec("/nowhere/lib.so", "anything", read, write);
-	EXPECT_EQ(out, 0xA5A5A5A5u);
-	EXPECT_EQ(in, 1u);
+	EXPECT_EQ(out, 0xC0FFEEu);
+	EXPECT_EQ(in, 0xC0FFEEu);
 }
 
 // ---- Resource ----------------------------------------------------------------------

@@ -137,23 +137,23 @@ TEST_F(Ops, ImageOperations)
 	ASSERT_EQ(vaccel_image_classification(&sess, img, tag, name, sizeof img,
 					      sizeof tag, sizeof name),
 		  VACCEL_OK);
-	EXPECT_STREQ((char *)tag, "noop-tag");
-	EXPECT_STREQ((char *)name, "noop-classify.png");
+	EXPECT_STREQ((char *)tag, "This is a dummy classification tag!");
+	EXPECT_STREQ((char *)name, "This is a dummy imgname!");
 	// Truncated to the caller's buffer, still terminated.
 	unsigned char small[5];
 	ASSERT_EQ(vaccel_image_classification(&sess, img, small, name, sizeof img,
 					      sizeof small, sizeof name),
 		  VACCEL_OK);
-	EXPECT_STREQ((char *)small, "noop");
+	EXPECT_STREQ((char *)small, "This");
 	struct {
 		int (*fn)(vaccel_session *, const void *, unsigned char *, size_t, size_t);
 		const char *expect;
 		vaccel_op_type_t op;
 	} ops[] = {
-		{vaccel_image_detection, "noop-detect.png", VACCEL_OP_IMAGE_DETECT},
-		{vaccel_image_segmentation, "noop-segment.png", VACCEL_OP_IMAGE_SEGMENT},
-		{vaccel_image_pose, "noop-pose.png", VACCEL_OP_IMAGE_POSE},
-		{vaccel_image_depth, "noop-depth.png", VACCEL_OP_IMAGE_DEPTH},
+		{vaccel_image_detection, "This is a dummy imgname!", VACCEL_OP_IMAGE_DETECT},
+		{vaccel_image_segmentation, "This is a dummy imgname!", VACCEL_OP_IMAGE_SEGMENT},
+		{vaccel_image_pose, "This is a dummy imgname!", VACCEL_OP_IMAGE_POSE},
+		{vaccel_image_depth, "This is a dummy imgname!", VACCEL_OP_IMAGE_DEPTH},
 	};
 	for (auto &o : ops) {
 		std::memset(name, 0, sizeof name);
@@ -177,14 +177,14 @@ TEST_F(Ops, ImageOperations)
 					      sizeof name),
 		  VACCEL_EINVAL);
 	// Genop classification: out_imgname then out_text.
-	unsigned char gtag[32] = {}, gname[32] = {};
+	unsigned char gtag[40] = {}, gname[32] = {};
 	Args r, w;
 	r.op(VACCEL_OP_IMAGE_CLASSIFY).ptr((void *)img, sizeof img, VACCEL_ARG_BUFFER);
 	w.ptr(gname, sizeof gname, VACCEL_ARG_UCHAR_ARRAY)
 		.ptr(gtag, sizeof gtag, VACCEL_ARG_UCHAR_ARRAY);
 	ASSERT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()), VACCEL_OK);
-	EXPECT_STREQ((char *)gtag, "noop-tag");
-	EXPECT_STREQ((char *)gname, "noop-classify.png");
+	EXPECT_STREQ((char *)gtag, "This is a dummy classification tag!");
+	EXPECT_STREQ((char *)gname, "This is a dummy imgname!");
 	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), 1), VACCEL_EINVAL);
 	// An empty out_text reaches the typed function, which refuses it.
 	w.v[1] = vaccel_arg{nullptr, 0, VACCEL_ARG_UCHAR_ARRAY, 0, false};
@@ -199,10 +199,10 @@ TEST_F(Ops, FpgaOperations)
 	EXPECT_EQ(std::memcmp(ia, io, sizeof ia), 0);
 	float a[3] = {1, 2, 3}, b[3] = {4, 5, 6}, c[3] = {}, d[3] = {};
 	ASSERT_EQ(vaccel_fpga_mmult(&sess, a, b, c, 3), VACCEL_OK);
-	EXPECT_EQ(c[2], 18.0F);
+	EXPECT_EQ(c[2], 9.1F); // upstream noop's dummy value
 	ASSERT_EQ(vaccel_fpga_parallel(&sess, a, b, c, d, 3), VACCEL_OK);
 	EXPECT_EQ(c[1], 7.0F);
-	EXPECT_EQ(d[1], 10.0F);
+	EXPECT_EQ(d[1], 1.0F);
 	ASSERT_EQ(vaccel_fpga_vadd(&sess, a, b, c, 3, 3), VACCEL_OK);
 	EXPECT_EQ(c[0], 5.0F);
 	EXPECT_EQ(vaccel_fpga_vadd(&sess, nullptr, b, c, 3, 3), VACCEL_EINVAL);
@@ -244,8 +244,8 @@ TEST_F(Ops, Minmax)
 	double in[4] = {4, 1, 3, 2}, out[4] = {}, mn = 0, mx = 0;
 	ASSERT_EQ(vaccel_minmax(&sess, in, 4, 1, 9, out, &mn, &mx), VACCEL_OK);
 	EXPECT_EQ(out[0], 4.0);
-	EXPECT_EQ(mn, 1.0);
-	EXPECT_EQ(mx, 9.0);
+	EXPECT_EQ(mn, -1.0); // upstream noop's dummy values
+	EXPECT_EQ(mx, 10000.0);
 	EXPECT_EQ(vaccel_minmax(&sess, in, 0, 1, 9, out, &mn, &mx), VACCEL_EINVAL);
 	Args r, w;
 	r.op(VACCEL_OP_MINMAX)
@@ -256,9 +256,12 @@ TEST_F(Ops, Minmax)
 	w.ptr(out, sizeof out, VACCEL_ARG_FLOAT64_ARRAY)
 		.ptr(&mn, sizeof mn, VACCEL_ARG_FLOAT64)
 		.ptr(&mx, sizeof mx, VACCEL_ARG_FLOAT64);
+	std::memset(out, 0, sizeof out);
+	mn = mx = 0;
 	ASSERT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()), VACCEL_OK);
-	EXPECT_EQ(mn, 2.0);
-	EXPECT_EQ(mx, 3.0);
+	EXPECT_EQ(out[3], 2.0);
+	EXPECT_EQ(mn, -1.0);
+	EXPECT_EQ(mx, 10000.0);
 	// ndata claims more values than the buffer holds.
 	*static_cast<int *>(r.v[2].buf) = 5;
 	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()),
@@ -267,7 +270,7 @@ TEST_F(Ops, Minmax)
 
 TEST_F(Ops, ExecThroughNoopAndGenop)
 {
-	int32_t in = 1, out = 0;
+	int32_t in = 0x1234567, out = 0;
 	char lib[] = "/any/lib.so", sym[] = "fn";
 	Args r, w;
 	r.op(VACCEL_OP_EXEC)
@@ -276,7 +279,13 @@ TEST_F(Ops, ExecThroughNoopAndGenop)
 		.ptr(&in, sizeof in, VACCEL_ARG_INT32);
 	w.ptr(&out, sizeof out, VACCEL_ARG_INT32);
 	ASSERT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()), VACCEL_OK);
-	EXPECT_EQ((uint32_t)out, 0xA5A5A5A5u); // noop's fill
+	EXPECT_EQ(out, 0x1234567); // noop echoes an int input of the same size
+	// Any other shape of output is left as it was.
+	int64_t wide = 7;
+	w.v[0] = vaccel_arg{&wide, sizeof wide, VACCEL_ARG_INT64, 0, false};
+	ASSERT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()), VACCEL_OK);
+	EXPECT_EQ(wide, 7);
+	w.v[0] = vaccel_arg{&out, sizeof out, VACCEL_ARG_INT32, 0, false};
 	// An unterminated library string is refused, never read past.
 	r.v[1].size = 3;
 	EXPECT_EQ(vaccel_genop(&sess, r.data(), r.n(), w.data(), w.n()),
@@ -347,8 +356,56 @@ TEST_F(Ops, ModelOperationsNeedARegisteredModel)
 	EXPECT_EQ(*static_cast<float *>(out->data), 7.5F);
 	EXPECT_EQ(vaccel_torch_tensor_delete(out), VACCEL_OK);
 
+	// A tensor or buffer given no data but a size (the constructors store
+	// that, as upstream's) is refused before any plugin reads it.
+	{
+		vaccel_torch_tensor *hollow = nullptr;
+		ASSERT_EQ(vaccel_torch_tensor_new(&hollow, 2, dims, VACCEL_TORCH_FLOAT),
+			  VACCEL_OK);
+		ASSERT_EQ(vaccel_torch_tensor_set_data(hollow, nullptr, 16), VACCEL_OK);
+		out = nullptr;
+		EXPECT_EQ(vaccel_torch_model_run(&sess, &model, nullptr, &hollow, 1, &out, 1),
+			  VACCEL_EINVAL);
+		EXPECT_EQ(out, nullptr);
+		EXPECT_EQ(vaccel_torch_tensor_delete(hollow), VACCEL_OK);
+		vaccel_torch_buffer opts{};
+		ASSERT_EQ(vaccel_torch_buffer_init(&opts, nullptr, 8), VACCEL_OK);
+		EXPECT_EQ(vaccel_torch_model_run(&sess, &model, &opts, &sin, 1, &out, 1),
+			  VACCEL_EINVAL);
+
+		vaccel_tf_tensor *tf = nullptr;
+		ASSERT_EQ(vaccel_tf_tensor_new(&tf, 2, dims, VACCEL_TF_FLOAT), VACCEL_OK);
+		ASSERT_EQ(vaccel_tf_tensor_set_data(tf, nullptr, 16), VACCEL_OK);
+		vaccel_tf_node node{(char *)"in", 0};
+		vaccel_tf_tensor *tout = nullptr;
+		EXPECT_EQ(vaccel_tf_model_run(&sess, &model, nullptr, &node, &tf, 1,
+					      &node, &tout, 1, nullptr),
+			  VACCEL_EINVAL);
+		EXPECT_EQ(tout, nullptr);
+		ASSERT_EQ(vaccel_tf_tensor_set_data(tf, data, sizeof data), VACCEL_OK);
+		vaccel_tf_buffer topts{};
+		ASSERT_EQ(vaccel_tf_buffer_init(&topts, nullptr, 8), VACCEL_OK);
+		EXPECT_EQ(vaccel_tf_model_run(&sess, &model, &topts, &node, &tf, 1,
+					      &node, &tout, 1, nullptr),
+			  VACCEL_EINVAL);
+		EXPECT_EQ(vaccel_tf_tensor_delete(tf), VACCEL_OK);
+
+		int32_t ldims[1] = {4};
+		vaccel_tflite_tensor *lt = nullptr;
+		ASSERT_EQ(vaccel_tflite_tensor_new(&lt, 1, ldims, VACCEL_TFLITE_FLOAT32),
+			  VACCEL_OK);
+		ASSERT_EQ(vaccel_tflite_tensor_set_data(lt, nullptr, 16), VACCEL_OK);
+		vaccel_tflite_tensor *lout = nullptr;
+		uint8_t lst = 0;
+		EXPECT_EQ(vaccel_tflite_model_run(&sess, &model, &lt, 1, &lout, 1, &lst),
+			  VACCEL_EINVAL);
+		EXPECT_EQ(lout, nullptr);
+		EXPECT_EQ(vaccel_tflite_tensor_delete(lt), VACCEL_OK);
+	}
+
 	vaccel_tf_status st{};
 	EXPECT_EQ(vaccel_tf_model_load(&sess, &model, &st), VACCEL_OK);
+	EXPECT_STREQ(st.message, "Operation handled by noop plugin");
 	vaccel_tf_status_release(&st);
 	EXPECT_EQ(vaccel_tflite_model_load(&sess, &model), VACCEL_OK);
 	EXPECT_EQ(vaccel_tflite_model_unload(&sess, &model), VACCEL_OK);

@@ -17,6 +17,6 @@ def test_hello(mode):
     assert lines[1:] == [
         "noop: ok",
         "sgemm: [[0.0, 1.0], [1.0, 2.0]]",
-        "classify: noop-tag noop-classify.png",
+        "classify: This is a dummy classification tag! This is a dummy imgname!",
         "missing model: ENOENT",
     ]

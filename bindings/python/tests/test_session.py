@@ -187,12 +187,12 @@ def test_bootstrap_switches_plugins():
 
 def test_hint_selects_the_plugin(mode, testlib):
     # exec goes to the exec plugin (loaded first) unless the session
-    # prefers DEBUG plugins: then noop serves it, filling outputs with 0xA5.
+    # prefers DEBUG plugins: then noop serves it, echoing the input.
     out = np.zeros((), np.int32)
     with vaccel.Session() as s:
         s.exec(testlib, "mytestfunc", [np.int32(21)], [out])
     assert int(out) == 42
     with vaccel.Session(vaccel.PluginType.DEBUG) as s:
         s.exec(testlib, "mytestfunc", [np.int32(21)], [out])
-    assert out.tobytes() == b"\xa5" * 4
+    assert int(out) == 21
 
