@@ -13,6 +13,7 @@
 #include "vaccel/config.h"
 #include "vaccel/core.h"
 #include "vaccel/error.h"
+#include "vaccel/file.h"
 #include "vaccel/id.h"
 #include "vaccel/list.h"
 #include "vaccel/log.h"

@@ -134,6 +134,9 @@ typedef int (*vaccel_arg_deserializer_fn)(const void *buf, size_t size,
 					  uint32_t custom_id, size_t data_size,
 					  void *data);
 
+/** Slots vaccel_arg_array_init() / _new() allocate for a capacity of 0. */
+enum { VACCEL_ARG_ARRAY_CAPACITY_DEFAULT = 8 };
+
 int vaccel_arg_array_init(struct vaccel_arg_array *array,
 			  size_t initial_capacity);
 int vaccel_arg_array_release(struct vaccel_arg_array *array);

@@ -299,13 +299,14 @@ int vaccel_arg_array_init(struct vaccel_arg_array *array,
 		return VACCEL_EINVAL;
 	*array = vaccel_arg_array{};
 	array->owned = true;
-	if (initial_capacity) {
-		array->args = static_cast<vaccel_arg *>(
-			calloc(initial_capacity, sizeof(vaccel_arg)));
-		if (!array->args)
-			return VACCEL_ENOMEM;
-		array->capacity = initial_capacity;
-	}
+	// A capacity of 0 asks for the default, as upstream's does.
+	const size_t capacity = initial_capacity ? initial_capacity
+						 : (size_t)VACCEL_ARG_ARRAY_CAPACITY_DEFAULT;
+	array->args = static_cast<vaccel_arg *>(
+		calloc(capacity, sizeof(vaccel_arg)));
+	if (!array->args)
+		return VACCEL_ENOMEM;
+	array->capacity = capacity;
 	return VACCEL_OK;
 }
 

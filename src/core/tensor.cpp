@@ -90,9 +90,11 @@ template <class T> int tensor_delete(T *t)
 	return VACCEL_OK;
 }
 
+// Data NULL with a size is stored, as upstream does; the operations refuse
+// such a tensor or buffer before anything reads it (src/ops/ops.cpp).
 template <class T> int tensor_set_data(T *t, void *data, size_t size)
 {
-	if (!t || (size && !data))
+	if (!t)
 		return VACCEL_EINVAL;
 	// The buffer the tensor already owns stays owned: freeing it here
 	// would leave the tensor pointing at freed memory.
@@ -120,7 +122,7 @@ template <class T> int take_data(T *t, void **data, size_t *size)
 
 template <class B, class D> int buffer_init(B *b, D *data, size_t size)
 {
-	if (!b || (size && !data))
+	if (!b)
 		return VACCEL_EINVAL;
 	b->data = data;
 	b->size = size;

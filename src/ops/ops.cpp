@@ -274,9 +274,14 @@ int vaccel_torch_model_run(struct vaccel_session *sess,
 			     (nr_inputs == 0 || inputs) &&
 			     (nr_outputs == 0 || outputs),
 		     op, "invalid tensors");
+	// The constructors accept data NULL with a size, as upstream's do: a
+	// tensor or buffer like that is refused here, before anything reads it.
 	for (int i = 0; i < nr_inputs; ++i)
 		VACCEL_CHECK(inputs[i] && (inputs[i]->data || !inputs[i]->size),
 			     op, "input tensor %d is NULL", i);
+	VACCEL_CHECK(!run_options || run_options->data || !run_options->size,
+		     op, "run options of %zu bytes have no data",
+		     run_options ? run_options->size : 0);
 	if (int ret = check_registered(op, sess, model, VACCEL_RESOURCE_MODEL))
 		return ret;
 	return dispatch<op, vaccel_op_torch_model_run_fn>(
@@ -331,6 +336,13 @@ int vaccel_tf_model_run(struct vaccel_session *sess,
 			     (nr_inputs == 0 || (in_nodes && in_tensors)) &&
 			     (nr_outputs == 0 || (out_nodes && out_tensors)),
 		     op, "invalid tensors");
+	for (int i = 0; i < nr_inputs; ++i)
+		VACCEL_CHECK(in_tensors[i] &&
+				     (in_tensors[i]->data || !in_tensors[i]->size),
+			     op, "input tensor %d is NULL", i);
+	VACCEL_CHECK(!run_options || run_options->data || !run_options->size,
+		     op, "run options of %zu bytes have no data",
+		     run_options ? run_options->size : 0);
 	if (int ret = check_registered(op, sess, model, VACCEL_RESOURCE_MODEL))
 		return ret;
 	return dispatch<op, vaccel_op_tf_model_run_fn>(
@@ -368,6 +380,9 @@ int vaccel_tflite_model_run(struct vaccel_session *sess,
 			     (nr_inputs == 0 || inputs) &&
 			     (nr_outputs == 0 || outputs),
 		     op, "invalid tensors");
+	for (int i = 0; i < nr_inputs; ++i)
+		VACCEL_CHECK(inputs[i] && (inputs[i]->data || !inputs[i]->size),
+			     op, "input tensor %d is NULL", i);
 	if (int ret = check_registered(op, sess, model, VACCEL_RESOURCE_MODEL))
 		return ret;
 	return dispatch<op, vaccel_op_tflite_model_run_fn>(

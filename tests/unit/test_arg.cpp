@@ -583,9 +583,11 @@ TEST(ArgArray, InitNewReleaseDelete)
 	EXPECT_EQ(a.capacity, 0u);
 	EXPECT_FALSE(a.owned);
 
+	// Capacity 0: the default capacity.
 	ASSERT_EQ(vaccel_arg_array_init(&a, 0), VACCEL_OK);
-	EXPECT_EQ(a.args, nullptr);
-	EXPECT_EQ(a.capacity, 0u);
+	EXPECT_NE(a.args, nullptr);
+	EXPECT_EQ(a.capacity, (size_t)VACCEL_ARG_ARRAY_CAPACITY_DEFAULT);
+	EXPECT_EQ(a.capacity, 8u);
 	EXPECT_TRUE(a.owned);
 	ASSERT_EQ(vaccel_arg_array_release(&a), VACCEL_OK);
 

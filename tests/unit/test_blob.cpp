@@ -457,3 +457,128 @@ TEST(BlobValid, RequiresConsistentFields)
 	b.name = nullptr;
 	EXPECT_FALSE(vaccel_blob_valid(&b));
 }
+
+// ---- vaccel_file: upstream 0.7's files, carried out by blobs --------------
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+TEST(File, FromAPathIsReadOnDemandAndLeftOnDisk)
+{
+	TempDir d;
+	const std::vector<uint8_t> bytes{1, 2, 3, 4, 5};
+	std::string p = d.write("model.pt", bytes);
+	vaccel_file f{};
+	EXPECT_FALSE(vaccel_file_initialized(&f));
+	ASSERT_EQ(vaccel_file_init(&f, p.c_str()), VACCEL_OK);
+	EXPECT_TRUE(vaccel_file_initialized(&f));
+	EXPECT_STREQ(f.name, "model.pt");
+	EXPECT_STREQ(vaccel_file_path(&f), p.c_str());
+	EXPECT_NE(f.path, p.c_str()); // a copy
+	EXPECT_FALSE(f.path_owned);
+	EXPECT_EQ(f.data, nullptr);
+	size_t n = 0;
+	uint8_t *data = vaccel_file_data(&f, &n);
+	ASSERT_NE(data, nullptr);
+	EXPECT_EQ(bytes_of(data, n), bytes);
+	EXPECT_EQ(vaccel_file_read(&f), VACCEL_OK); // already in memory
+	EXPECT_EQ(f.data, data);
+	ASSERT_EQ(vaccel_file_release(&f), VACCEL_OK);
+	EXPECT_EQ(f.name, nullptr);
+	EXPECT_EQ(f.path, nullptr);
+	EXPECT_EQ(f.data, nullptr);
+	EXPECT_TRUE(fs::exists(p)); // not ours
+	EXPECT_EQ(vaccel_file_release(&f), VACCEL_EINVAL);
+
+	EXPECT_EQ(vaccel_file_init(&f, d.file("missing").c_str()), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_init(&f, d.path.c_str()), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_init(&f, nullptr), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_init(nullptr, p.c_str()), VACCEL_EINVAL);
+}
+
+TEST(File, FromABufferBorrowsItUntilPersisted)
+{
+	TempDir d;
+	uint8_t buf[6] = {9, 8, 7, 6, 5, 4};
+	vaccel_file f{};
+	ASSERT_EQ(vaccel_file_init_from_buf(&f, buf, sizeof buf, "w.bin", nullptr,
+					    false),
+		  VACCEL_OK);
+	EXPECT_STREQ(f.name, "w.bin");
+	EXPECT_EQ(f.path, nullptr);
+	EXPECT_EQ(f.data, buf);
+	size_t n = 0;
+	EXPECT_EQ(vaccel_file_data(&f, &n), buf);
+	EXPECT_EQ(n, sizeof buf);
+	EXPECT_EQ(vaccel_file_persist(&f, d.file("none").c_str(), "w.bin", false),
+		  VACCEL_ENOENT);
+	EXPECT_EQ(vaccel_file_persist(&f, d.path.c_str(), nullptr, false),
+		  VACCEL_EINVAL);
+	ASSERT_EQ(vaccel_file_persist(&f, d.path.c_str(), "w.bin", false), VACCEL_OK);
+	EXPECT_STREQ(f.path, d.file("w.bin").c_str());
+	EXPECT_STREQ(f.name, "w.bin");
+	EXPECT_TRUE(f.path_owned);
+	ASSERT_NE(f.data, buf); // now the file, mapped
+	EXPECT_EQ(bytes_of(f.data, f.size), bytes_of(buf, sizeof buf));
+	EXPECT_EQ(read_file(f.path), bytes_of(buf, sizeof buf));
+	EXPECT_EQ(vaccel_file_persist(&f, d.path.c_str(), "w.bin", false),
+		  VACCEL_EEXIST);
+
+	// The name is taken: another is chosen, as 0.7 did.
+	vaccel_file g{};
+	ASSERT_EQ(vaccel_file_init_from_buf(&g, buf, 3, "w.bin", d.path.c_str(),
+					    false),
+		  VACCEL_OK);
+	ASSERT_NE(g.path, nullptr);
+	EXPECT_STRNE(g.path, f.path);
+	EXPECT_EQ(fs::path(g.path).parent_path(), fs::path(d.path));
+	EXPECT_EQ(std::string(g.name), fs::path(g.path).filename().string());
+	EXPECT_EQ(read_file(g.path), bytes_of(buf, 3));
+	std::string gp = g.path, fp = f.path;
+	ASSERT_EQ(vaccel_file_release(&g), VACCEL_OK);
+	ASSERT_EQ(vaccel_file_release(&f), VACCEL_OK);
+	EXPECT_FALSE(fs::exists(gp)); // written by the library: removed
+	EXPECT_FALSE(fs::exists(fp));
+	EXPECT_EQ(buf[0], 9); // the caller's bytes untouched
+
+	EXPECT_EQ(vaccel_file_init_from_buf(&f, nullptr, 3, "x", nullptr, false),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_init_from_buf(&f, buf, 0, "x", nullptr, false),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_init_from_buf(&f, buf, 3, nullptr, nullptr, false),
+		  VACCEL_EINVAL);
+	vaccel_file empty{};
+	EXPECT_EQ(vaccel_file_persist(&empty, d.path.c_str(), "e", false),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_read(&empty), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_data(&empty, &n), nullptr);
+}
+
+TEST(File, AllocatedAndRandomized)
+{
+	TempDir d;
+	uint8_t buf[4] = {1, 1, 2, 3};
+	vaccel_file *f = nullptr;
+	ASSERT_EQ(vaccel_file_from_buf(&f, buf, sizeof buf, "r.bin", d.path.c_str(),
+				       true),
+		  VACCEL_OK);
+	ASSERT_NE(f, nullptr);
+	std::string p = f->path;
+	EXPECT_EQ(p.rfind(d.file("r.bin"), 0), 0u); // r.bin plus a suffix
+	EXPECT_NE(p, d.file("r.bin"));
+	EXPECT_EQ(read_file(p), bytes_of(buf, sizeof buf));
+	vaccel_file *g = nullptr;
+	ASSERT_EQ(vaccel_file_new(&g, p.c_str()), VACCEL_OK);
+	EXPECT_FALSE(g->path_owned);
+	EXPECT_EQ(vaccel_file_delete(g), VACCEL_OK);
+	EXPECT_TRUE(fs::exists(p));
+	EXPECT_EQ(vaccel_file_delete(f), VACCEL_OK);
+	EXPECT_FALSE(fs::exists(p));
+	EXPECT_EQ(vaccel_file_new(&g, d.file("missing").c_str()), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_new(nullptr, p.c_str()), VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_from_buf(nullptr, buf, 1, "x", nullptr, false),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(vaccel_file_delete(nullptr), VACCEL_EINVAL);
+}
+
+#pragma GCC diagnostic pop

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// Upstream 0.7's vaccel_file API (vaccel/file.h), each function carried out
+// by its blob counterpart: a file is lent to a vaccel_blob, the blob
+// function runs, and the file takes back what the blob holds. The two
+// structs differ (a blob says where its bytes live in `type` and whether
+// they are its own in `data_owned`); a file's bytes are the caller's when it
+// has no path and a mapping of its file when it has one, which is all the
+// conversion needs.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+#include "runtime.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+
+namespace {
+
+vaccel_blob as_blob(const vaccel_file *f)
+{
+	vaccel_blob b{};
+	b.type = !f->path ? VACCEL_BLOB_BUFFER
+			  : (f->data ? VACCEL_BLOB_MAPPED : VACCEL_BLOB_FILE);
+	b.name = f->name;
+	b.path = f->path;
+	b.path_owned = f->path_owned;
+	b.data = f->data;
+	b.data_owned = false;
+	b.size = f->size;
+	return b;
+}
+
+void take_back(vaccel_file *f, const vaccel_blob &b)
+{
+	f->name = b.name;
+	f->path = b.path;
+	f->path_owned = b.path_owned;
+	f->data = b.data;
+	f->size = b.size;
+}
+
+bool is_dir(const char *dir)
+{
+	struct stat st {};
+	return dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Write the caller's bytes to a file of the file's own in @p dir and map it
+// in their place, as 0.7 did: the file then reads what is on disk.
+int persist(vaccel_file *f, const char *dir, const char *filename,
+	    bool randomize)
+{
+	vaccel_blob b = as_blob(f);
+	b.name = nullptr; // the file's until this succeeds
+	int ret = vaccel_blob_persist(&b, dir, filename, randomize);
+	if (ret == EEXIST && !randomize) // 0.7 picks another name
+		ret = vaccel_blob_persist(&b, dir, filename, true);
+	if (ret)
+		return ret;
+	// The blob has the new path (removed with it); its data are still
+	// the caller's, which it must not keep.
+	b.type = VACCEL_BLOB_FILE;
+	b.data = nullptr;
+	b.size = 0;
+	b.name = vaccel::core::dup_cstr(strrchr(b.path, '/') + 1);
+	ret = b.name ? vaccel_blob_read(&b) : VACCEL_ENOMEM;
+	if (ret) {
+		vaccel_blob_release(&b);
+		return ret;
+	}
+	free(f->name);
+	take_back(f, b);
+	return VACCEL_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+int vaccel_file_persist(struct vaccel_file *file, const char *dir,
+			const char *filename, bool randomize)
+{
+	if (!file || !file->data || !file->size || !filename)
+		return VACCEL_EINVAL;
+	if (!is_dir(dir))
+		return VACCEL_ENOENT;
+	if (file->path)
+		return VACCEL_EEXIST;
+	return persist(file, dir, filename, randomize);
+}
+
+int vaccel_file_init(struct vaccel_file *file, const char *path)
+{
+	if (!file || !path)
+		return VACCEL_EINVAL;
+	vaccel_blob b{};
+	int ret = vaccel_blob_init(&b, path);
+	if (ret)
+		return ret == VACCEL_ENOMEM ? ret : VACCEL_EINVAL;
+	take_back(file, b);
+	return VACCEL_OK;
+}
+
+int vaccel_file_init_from_buf(struct vaccel_file *file, const uint8_t *buf,
+			      size_t size, const char *filename,
+			      const char *dir, bool randomize)
+{
+	if (!file || !buf || !size || !filename)
+		return VACCEL_EINVAL;
+	*file = vaccel_file{};
+	file->data = const_cast<uint8_t *>(buf);
+	file->size = size;
+	if (dir) {
+		if (!is_dir(dir))
+			return VACCEL_ENOENT;
+		return persist(file, dir, filename, randomize);
+	}
+	file->name = vaccel::core::dup_cstr(filename);
+	return file->name ? VACCEL_OK : VACCEL_ENOMEM;
+}
+
+int vaccel_file_release(struct vaccel_file *file)
+{
+	if (!file || !vaccel_file_initialized(file))
+		return VACCEL_EINVAL;
+	vaccel_blob b = as_blob(file);
+	int ret = vaccel_blob_release(&b);
+	if (ret)
+		return ret;
+	*file = vaccel_file{};
+	return VACCEL_OK;
+}
+
+int vaccel_file_new(struct vaccel_file **file, const char *path)
+{
+	if (!file)
+		return VACCEL_EINVAL;
+	auto *f = static_cast<vaccel_file *>(calloc(1, sizeof(vaccel_file)));
+	if (!f)
+		return VACCEL_ENOMEM;
+	int ret = vaccel_file_init(f, path);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	*file = f;
+	return VACCEL_OK;
+}
+
+int vaccel_file_from_buf(struct vaccel_file **file, const uint8_t *buf,
+			 size_t size, const char *filename, const char *dir,
+			 bool randomize)
+{
+	if (!file)
+		return VACCEL_EINVAL;
+	auto *f = static_cast<vaccel_file *>(calloc(1, sizeof(vaccel_file)));
+	if (!f)
+		return VACCEL_ENOMEM;
+	int ret = vaccel_file_init_from_buf(f, buf, size, filename, dir,
+					    randomize);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	*file = f;
+	return VACCEL_OK;
+}
+
+int vaccel_file_delete(struct vaccel_file *file)
+{
+	int ret = vaccel_file_release(file);
+	if (ret)
+		return ret;
+	free(file);
+	return VACCEL_OK;
+}
+
+bool vaccel_file_initialized(struct vaccel_file *file)
+{
+	return file && (file->path || (file->data && file->size));
+}
+
+int vaccel_file_read(struct vaccel_file *file)
+{
+	if (!file)
+		return VACCEL_EINVAL;
+	if (file->data)
+		return VACCEL_OK;
+	if (!file->path)
+		return VACCEL_EINVAL;
+	vaccel_blob b = as_blob(file);
+	int ret = vaccel_blob_read(&b);
+	if (ret)
+		return ret;
+	take_back(file, b);
+	return VACCEL_OK;
+}
+
+uint8_t *vaccel_file_data(struct vaccel_file *file, size_t *size)
+{
+	if (!file)
+		return nullptr;
+	if ((!file->data || !file->size) && vaccel_file_read(file))
+		return nullptr;
+	if (size)
+		*size = file->size;
+	return file->data;
+}
+
+const char *vaccel_file_path(struct vaccel_file *file)
+{
+	return file ? file->path : nullptr;
+}
+
+} // extern "C"
