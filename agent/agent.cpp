@@ -209,9 +209,10 @@ PeerSlots slots(64, 256);
 // guest can pin all of it.
 PeerQuota pinned(0);
 // A connection keeps its request and output buffers between calls (fresh
-// pages would cost a fault each: 64 MiB through the socket took 85 ms
-// instead of 30); once it has been idle for kTrimAfterNs, what is above
-// kKeepBytes is given back, so that idle connections hold little.
+// pages would cost a fault each; docs/performance.md, "Measurements behind
+// the agent's and the stream's defaults"); once it has been idle for
+// kTrimAfterNs, what is above kKeepBytes is given back, so that idle
+// connections hold little.
 constexpr uint64_t kKeepBytes = 4ull << 20;
 constexpr long long kTrimAfterNs = 1000000000;
 
@@ -1890,16 +1891,17 @@ int main(int argc, char **argv)
 	// OpenMP workers of the frameworks (libtorch, OpenBLAS builds with
 	// OpenMP) spin by default after each parallel region, where the agent
 	// already spins in its own bounded, adaptive way: on a small machine
-	// they take the cores from the connection threads and the guests
-	// (classification through the agent on 2 vCPUs: 514 us a call with
-	// OMP_WAIT_POLICY=active, 175 us passive, 170 us locally). Unless the
-	// operator chose, they sleep when idle. Set before any plugin loads.
+	// they take the cores from the connection threads and the guests,
+	// tripling a classification's time through the agent on 2 vCPUs
+	// (docs/performance.md, "Measurements behind the agent's and the
+	// stream's defaults"). Unless the operator chose, they sleep when
+	// idle. Set before any plugin loads.
 	setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
 	// OpenBLAS's own thread pool likewise spins (yielding) for 2^28
-	// cycles, a tenth of a second, after every call: on 2 vCPUs a guest's
-	// sgemm next to the agent's then ran at half speed (2.6 ms instead of
-	// 1.3 for 512 x 512). 2^4 cycles: they sleep as soon as the work is
-	// done, at no cost to the agent's own sgemm (1.50 ms vs 1.52 at 2^22).
+	// cycles, a tenth of a second, after every call, which halved the
+	// speed of a guest's sgemm next to the agent's. 2^4 cycles: they sleep
+	// as soon as the work is done, at no measurable cost to the agent's
+	// own sgemm (same page).
 	setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
 	signal(SIGPIPE, SIG_IGN);
 	// Signals arrive on a descriptor the accept loop polls, and in no

@@ -699,7 +699,8 @@ public:
 
 	/**
 	 * From @p size bytes at @p data, copied into the resource and kept in
-	 * memory only (vaccel_resource_init_from_buf with mem_only = true).
+	 * memory only (vaccel_resource_init_from_buf with mem_only = true,
+	 * which borrows the bytes: the object holds the copy it lends).
 	 * @p filename (may be null; copied) names its blob.
 	 * @throws Error(VACCEL_EINVAL) for no bytes, a bad type or a filename
 	 *         with '/'; Error(VACCEL_ENOMEM); std::bad_alloc.
@@ -709,8 +710,13 @@ public:
 				   const char *filename = nullptr)
 	{
 		Resource r{Empty_{}};
-		check(vaccel_resource_init_from_buf(r.res_.get(), data, size,
-						    type, filename, true),
+		const auto *p = static_cast<const std::byte *>(data);
+		if (p && size)
+			r.bytes_ = std::make_unique<std::vector<std::byte>>(
+				p, p + size);
+		check(vaccel_resource_init_from_buf(
+			      r.res_.get(), r.bytes_ ? r.bytes_->data() : nullptr,
+			      size, type, filename, true),
 		      "vaccel_resource_init_from_buf");
 		return r;
 	}
@@ -748,6 +754,7 @@ public:
 			if (res_)
 				vaccel_resource_release(res_.get());
 			res_ = std::move(other.res_);
+			bytes_ = std::move(other.bytes_);
 		}
 		return *this;
 	}
@@ -760,6 +767,7 @@ public:
 			return;
 		int ret = vaccel_resource_release(res_.get());
 		res_.reset();
+		bytes_.reset();
 		check(ret, "vaccel_resource_release");
 	}
 
@@ -822,6 +830,8 @@ private:
 	}
 
 	std::unique_ptr<vaccel_resource> res_;
+	// The bytes a resource from memory borrows; released after res_.
+	std::unique_ptr<std::vector<std::byte>> bytes_;
 };
 
 /* ---- Session ----------------------------------------------------------- */

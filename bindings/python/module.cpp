@@ -839,9 +839,15 @@ public:
 				throw py::value_error("Resource: the buffer is not C-contiguous");
 			const char *name = filename ? filename->c_str() : nullptr;
 			py::gil_scoped_release nogil;
+			// A memory-only resource borrows its bytes (as upstream's):
+			// the object keeps a copy, since the caller's buffer may
+			// change or go.
+			const auto *p = static_cast<const uint8_t *>(v.data());
+			bytes_.assign(p, p + v.nbytes());
 			call = "vaccel_resource_init_from_buf";
-			ret = vaccel_resource_init_from_buf(&r_, v.data(), v.nbytes(),
-							    type, name, true);
+			ret = vaccel_resource_init_from_buf(&r_, bytes_.data(),
+							    bytes_.size(), type,
+							    name, true);
 		} else if (py::isinstance<py::sequence>(source)) {
 			std::vector<std::string> paths;
 			for (py::handle p : source) {
@@ -914,6 +920,7 @@ public:
 
 private:
 	vaccel_resource r_{};
+	std::vector<uint8_t> bytes_; // what a memory-only resource borrows
 	std::atomic<bool> live_{false};
 };
 

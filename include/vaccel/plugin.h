@@ -200,11 +200,31 @@ struct vaccel_plugin_desc {
 	int (*host_memory_unregister)(void *addr, size_t len);
 };
 
-/** Fill in the ABI fields of a vaccel_plugin_desc initialiser. */
+/**
+ * The first fields of a vaccel_plugin_desc initialiser, in declaration
+ * order: the ABI version and size of this build, @p name_, @p version_,
+ * the vAccel version built with and the VACCEL_PLUGIN_* bits @p type_.
+ * Optional members and VACCEL_PLUGIN_OPS() follow in declaration order, so
+ * that one initialiser is valid C and C++20 alike:
+ *
+ *     static const struct vaccel_plugin_desc mine = {
+ *         VACCEL_PLUGIN_DESC("mine", "1.0", VACCEL_PLUGIN_GPU),
+ *         .init = mine_init,
+ *         VACCEL_PLUGIN_OPS(mine_ops),
+ *     };
+ */
+#define VACCEL_PLUGIN_DESC(name_, version_, type_)                 \
+	.abi_version = VACCEL_PLUGIN_ABI_VERSION,                   \
+	.size = (uint32_t)sizeof(struct vaccel_plugin_desc),        \
+	.name = (name_), .version = (version_),                     \
+	.vaccel_version = VACCEL_VERSION, .type = (uint32_t)(type_)
+/** The ABI fields alone, for C initialisers written before
+ *  VACCEL_PLUGIN_DESC() (C allows designators out of order; C++ does not). */
 #define VACCEL_PLUGIN_DESC_HEADER                              \
 	.abi_version = VACCEL_PLUGIN_ABI_VERSION,               \
 	.size = (uint32_t)sizeof(struct vaccel_plugin_desc),    \
 	.vaccel_version = VACCEL_VERSION
+/** The operations table @p ops_var and its size. */
 #define VACCEL_PLUGIN_OPS(ops_var) \
 	.ops_size = (uint32_t)sizeof(struct vaccel_plugin_ops), .ops = &(ops_var)
 

@@ -40,10 +40,7 @@ static const struct vaccel_plugin_ops blas_ops = {
 };
 
 static const struct vaccel_plugin_desc blas_plugin = {
-	VACCEL_PLUGIN_DESC_HEADER,
-	.name = "blas",
-	.version = VACCEL_VERSION,
-	.type = VACCEL_PLUGIN_CPU,
+	VACCEL_PLUGIN_DESC("blas", VACCEL_VERSION, VACCEL_PLUGIN_CPU),
 	VACCEL_PLUGIN_OPS(blas_ops),
 };
 

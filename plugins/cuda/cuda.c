@@ -104,10 +104,7 @@ static const struct vaccel_plugin_ops cuda_ops = {
 };
 
 static const struct vaccel_plugin_desc cuda_plugin = {
-	VACCEL_PLUGIN_DESC_HEADER,
-	.name = "cuda",
-	.version = VACCEL_VERSION,
-	.type = VACCEL_PLUGIN_GPU,
+	VACCEL_PLUGIN_DESC("cuda", VACCEL_VERSION, VACCEL_PLUGIN_GPU),
 	.init = cuda_init,
 	.fini = cuda_fini,
 	VACCEL_PLUGIN_OPS(cuda_ops),

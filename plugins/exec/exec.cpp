@@ -324,21 +324,14 @@ const vaccel_plugin_ops exec_ops = [] {
 	return ops;
 }();
 
-const vaccel_plugin_desc exec_plugin = [] {
-	vaccel_plugin_desc d{};
-	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
-	d.size = sizeof(vaccel_plugin_desc);
-	d.name = "exec";
-	d.version = VACCEL_VERSION;
-	d.vaccel_version = VACCEL_VERSION;
-	d.type = VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_SOFTWARE |
-		 VACCEL_PLUGIN_GENERIC;
-	d.fini = exec_fini;
-	d.resource_unregister = exec_resource_unregister;
-	d.ops_size = sizeof(vaccel_plugin_ops);
-	d.ops = &exec_ops;
-	return d;
-}();
+const vaccel_plugin_desc exec_plugin = {
+	VACCEL_PLUGIN_DESC("exec", VACCEL_VERSION,
+			   VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_SOFTWARE |
+			   VACCEL_PLUGIN_GENERIC),
+	.fini = exec_fini,
+	.resource_unregister = exec_resource_unregister,
+	VACCEL_PLUGIN_OPS(exec_ops),
+};
 
 } // namespace
 

@@ -376,10 +376,7 @@ static const struct vaccel_plugin_ops noop_ops = {
 };
 
 static const struct vaccel_plugin_desc noop_plugin = {
-	VACCEL_PLUGIN_DESC_HEADER,
-	.name = "noop",
-	.version = VACCEL_VERSION,
-	.type = VACCEL_PLUGIN_DEBUG,
+	VACCEL_PLUGIN_DESC("noop", VACCEL_VERSION, VACCEL_PLUGIN_DEBUG),
 	VACCEL_PLUGIN_OPS(noop_ops),
 };
 

@@ -740,22 +740,14 @@ const vaccel_plugin_ops ocl_ops = [] {
 }();
 
 // Not const: init() sets the type to that of the device it opened.
-vaccel_plugin_desc ocl_plugin = [] {
-	vaccel_plugin_desc d{};
-	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
-	d.size = sizeof(vaccel_plugin_desc);
-	d.name = "opencl";
-	d.version = VACCEL_VERSION;
-	d.vaccel_version = VACCEL_VERSION;
-	d.type = kAnyType;
-	d.init = ocl_init;
-	d.fini = ocl_fini;
-	d.resource_register = ocl_resource_register;
-	d.resource_unregister = ocl_resource_unregister;
-	d.ops_size = sizeof(vaccel_plugin_ops);
-	d.ops = &ocl_ops;
-	return d;
-}();
+vaccel_plugin_desc ocl_plugin = {
+	VACCEL_PLUGIN_DESC("opencl", VACCEL_VERSION, kAnyType),
+	.init = ocl_init,
+	.fini = ocl_fini,
+	.resource_register = ocl_resource_register,
+	.resource_unregister = ocl_resource_unregister,
+	VACCEL_PLUGIN_OPS(ocl_ops),
+};
 
 vaccel_plugin_desc &descriptor()
 {

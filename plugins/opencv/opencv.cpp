@@ -161,20 +161,13 @@ const vaccel_plugin_ops opencv_ops = [] {
 	return ops;
 }();
 
-const vaccel_plugin_desc opencv_plugin = [] {
-	vaccel_plugin_desc d{};
-	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
-	d.size = sizeof(vaccel_plugin_desc);
-	d.vaccel_version = VACCEL_VERSION;
-	d.name = "opencv";
-	d.version = "1.0";
-	d.type = VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_SOFTWARE;
-	d.fini = opencv_fini;
-	d.resource_unregister = opencv_resource_unregister;
-	d.ops_size = sizeof(vaccel_plugin_ops);
-	d.ops = &opencv_ops;
-	return d;
-}();
+const vaccel_plugin_desc opencv_plugin = {
+	VACCEL_PLUGIN_DESC("opencv", "1.0",
+			   VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_SOFTWARE),
+	.fini = opencv_fini,
+	.resource_unregister = opencv_resource_unregister,
+	VACCEL_PLUGIN_OPS(opencv_ops),
+};
 
 } // namespace
 

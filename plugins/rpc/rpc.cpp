@@ -1091,23 +1091,16 @@ const vaccel_plugin_ops rpc_ops = [] {
 	return o;
 }();
 
-const vaccel_plugin_desc rpc_plugin = [] {
-	vaccel_plugin_desc d{};
-	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
-	d.size = sizeof(vaccel_plugin_desc);
-	d.name = "rpc";
-	d.version = VACCEL_VERSION;
-	d.vaccel_version = VACCEL_VERSION;
-	d.type = VACCEL_PLUGIN_REMOTE | VACCEL_PLUGIN_GENERIC;
-	d.init = guarded<rpc_init>;
-	d.fini = guarded<rpc_fini>;
-	d.session_release = guarded<session_release>;
-	d.resource_register = guarded<resource_register>;
-	d.resource_unregister = guarded<resource_unregister>;
-	d.ops_size = sizeof(vaccel_plugin_ops);
-	d.ops = &rpc_ops;
-	return d;
-}();
+const vaccel_plugin_desc rpc_plugin = {
+	VACCEL_PLUGIN_DESC("rpc", VACCEL_VERSION,
+			   VACCEL_PLUGIN_REMOTE | VACCEL_PLUGIN_GENERIC),
+	.init = guarded<rpc_init>,
+	.fini = guarded<rpc_fini>,
+	.session_release = guarded<session_release>,
+	.resource_register = guarded<resource_register>,
+	.resource_unregister = guarded<resource_unregister>,
+	VACCEL_PLUGIN_OPS(rpc_ops),
+};
 
 } // namespace
 

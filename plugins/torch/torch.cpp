@@ -431,21 +431,14 @@ const vaccel_plugin_ops torch_ops = [] {
 	return ops;
 }();
 
-const vaccel_plugin_desc torch_plugin = [] {
-	vaccel_plugin_desc d{};
-	d.abi_version = VACCEL_PLUGIN_ABI_VERSION;
-	d.size = sizeof(vaccel_plugin_desc);
-	d.vaccel_version = VACCEL_VERSION;
-	d.name = "torch";
-	d.version = "1.0";
-	d.type = VACCEL_PLUGIN_TORCH | VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_GPU;
-	d.init = torch_init;
-	d.fini = torch_fini;
-	d.resource_unregister = torch_resource_unregister;
-	d.ops_size = sizeof(vaccel_plugin_ops);
-	d.ops = &torch_ops;
-	return d;
-}();
+const vaccel_plugin_desc torch_plugin = {
+	VACCEL_PLUGIN_DESC("torch", "1.0",
+			   VACCEL_PLUGIN_TORCH | VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_GPU),
+	.init = torch_init,
+	.fini = torch_fini,
+	.resource_unregister = torch_resource_unregister,
+	VACCEL_PLUGIN_OPS(torch_ops),
+};
 
 } // namespace
 

@@ -316,7 +316,10 @@ void vaccel_arg_array_clear(struct vaccel_arg_array *array)
 		return;
 	// Args of a wrapped array belong to whoever wrapped them; an array
 	// whose args are NULL holds none, whatever its count says.
-	for (size_t i = 0; array->owned && array->args && i < array->count; ++i)
+	// An array without storage is left as it is, as upstream's.
+	if (!array->args)
+		return;
+	for (size_t i = 0; array->owned && i < array->count; ++i)
 		vaccel_arg_release(&array->args[i]);
 	if (array->owned)
 		array->count = 0;

@@ -41,17 +41,57 @@ void clear(vaccel_blob *b)
 	memset(b, 0, sizeof(*b));
 }
 
+// A regular file's contents, mapped privately: writable, as upstream's are,
+// without the writes reaching the file.
+int map_file(const char *path, uint8_t **data, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		vaccel_error("blob: cannot open %s: %s", path, strerror(err));
+		return err;
+	}
+	struct stat st {};
+	if (fstat(fd, &st) != 0) {
+		int err = errno;
+		close(fd);
+		return err;
+	}
+	if (st.st_size <= 0) {
+		close(fd);
+		vaccel_error("blob: %s is empty", path);
+		return VACCEL_EINVAL;
+	}
+	void *p = mmap(nullptr, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE, fd, 0);
+	int err = p == MAP_FAILED ? errno : 0;
+	close(fd);
+	if (err) {
+		vaccel_error("blob: cannot map %s: %s", path, strerror(err));
+		return err;
+	}
+	*data = static_cast<uint8_t *>(p);
+	*size = (size_t)st.st_size;
+	return VACCEL_OK;
+}
+
+bool is_dir(const char *dir)
+{
+	struct stat st {};
+	return dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 } // namespace
 
 extern "C" int vaccel_blob_init(struct vaccel_blob *blob, const char *path)
 {
 	if (!blob || !path || !*path)
 		return VACCEL_EINVAL;
+	// A missing path is VACCEL_EINVAL, as upstream's.
 	struct stat st {};
 	if (stat(path, &st) != 0) {
-		int err = errno;
-		vaccel_error("blob: cannot stat %s: %s", path, strerror(err));
-		return err;
+		vaccel_error("blob: cannot stat %s: %s", path, strerror(errno));
+		return VACCEL_EINVAL;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		vaccel_error("blob: %s is not a regular file", path);
@@ -68,22 +108,36 @@ extern "C" int vaccel_blob_init(struct vaccel_blob *blob, const char *path)
 	return VACCEL_OK;
 }
 
+// As upstream's: the bytes in memory are written to a new file of the
+// blob's own (another name if @p filename is taken and not @p randomize),
+// which then replaces them, mapped: the blob becomes MAPPED, its data its
+// own, and the file is removed with it.
 extern "C" int vaccel_blob_persist(struct vaccel_blob *blob, const char *dir,
 				   const char *filename, bool randomize)
 {
-	if (!blob || !dir || !filename || !*filename || strchr(filename, '/') ||
-	    !blob->data)
+	if (!blob || !blob->data || !blob->size ||
+	    (unsigned)blob->type >= VACCEL_BLOB_MAX || !filename ||
+	    !*filename || strchr(filename, '/'))
 		return VACCEL_EINVAL;
+	if (!is_dir(dir))
+		return VACCEL_ENOENT;
+	if (blob->path)
+		return VACCEL_EEXIST;
 	std::string path = std::string(dir) + "/" + filename;
-	int fd;
-	if (randomize) {
-		path += ".XXXXXX";
-		std::string tmpl = path;
-		fd = mkostemp(tmpl.data(), O_CLOEXEC);
-		path = tmpl;
-	} else {
+	int fd = -1;
+	if (!randomize) {
 		fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 			  0600);
+		if (fd < 0 && errno == EEXIST) {
+			vaccel_warn("blob: %s exists; writing to a name with a "
+				    "random suffix",
+				    path.c_str());
+			randomize = true;
+		}
+	}
+	if (randomize) {
+		path += ".XXXXXX";
+		fd = mkostemp(path.data(), O_CLOEXEC);
 	}
 	if (fd < 0) {
 		int err = errno;
@@ -93,24 +147,41 @@ extern "C" int vaccel_blob_persist(struct vaccel_blob *blob, const char *dir,
 	}
 	int err = write_all(fd, blob->data, blob->size);
 	close(fd);
+	uint8_t *mapped = nullptr;
+	size_t size = 0;
+	if (!err)
+		err = map_file(path.c_str(), &mapped, &size);
+	// The blob keeps its name if it is @p filename, else takes the file's.
+	const bool keep_name = blob->name && strcmp(blob->name, filename) == 0;
+	char *p = nullptr, *name = nullptr;
+	if (!err) {
+		p = dup_cstr(path.c_str());
+		name = keep_name ? nullptr : dup_cstr(base_name(path.c_str()));
+		if (!p || (!keep_name && !name))
+			err = VACCEL_ENOMEM;
+	}
 	if (err) {
+		if (mapped)
+			munmap(mapped, size);
+		free(p);
+		free(name);
 		unlink(path.c_str());
 		vaccel_error("blob: cannot write %s: %s", path.c_str(),
 			     strerror(err));
 		return err;
 	}
-	char *p = dup_cstr(path.c_str());
-	if (!p) {
-		unlink(path.c_str());
-		return VACCEL_ENOMEM;
+	if (blob->type == VACCEL_BLOB_BUFFER && blob->data_owned)
+		free(blob->data);
+	if (name) {
+		free(blob->name);
+		blob->name = name;
 	}
-	if (blob->path_owned && blob->path)
-		unlink(blob->path);
-	free(blob->path);
 	blob->path = p;
 	blob->path_owned = true;
-	if (blob->type == VACCEL_BLOB_BUFFER)
-		blob->type = VACCEL_BLOB_FILE;
+	blob->data = mapped;
+	blob->size = size;
+	blob->data_owned = true;
+	blob->type = VACCEL_BLOB_MAPPED;
 	return VACCEL_OK;
 }
 
@@ -126,7 +197,8 @@ extern "C" int vaccel_blob_init_from_buf(struct vaccel_blob *blob,
 	blob->name = dup_cstr(filename);
 	if (!blob->name)
 		return VACCEL_ENOMEM;
-	if (own) {
+	// Bytes written to a file are the file's: no copy is made first.
+	if (own && !dir) {
 		blob->data = static_cast<uint8_t *>(malloc(size));
 		if (!blob->data) {
 			vaccel_blob_release(blob);
@@ -148,9 +220,11 @@ extern "C" int vaccel_blob_init_from_buf(struct vaccel_blob *blob,
 	return VACCEL_OK;
 }
 
+// A released blob has the type VACCEL_BLOB_MAX, and releasing it again (or
+// one never initialised that way) is VACCEL_EINVAL, as upstream's.
 extern "C" int vaccel_blob_release(struct vaccel_blob *blob)
 {
-	if (!blob)
+	if (!blob || (unsigned)blob->type >= VACCEL_BLOB_MAX)
 		return VACCEL_EINVAL;
 	// A mapped file is the blob's by its type (data_owned stays false,
 	// as upstream); other data by data_owned.
@@ -163,6 +237,7 @@ extern "C" int vaccel_blob_release(struct vaccel_blob *blob)
 	free(blob->path);
 	free(blob->name);
 	clear(blob);
+	blob->type = VACCEL_BLOB_MAX;
 	return VACCEL_OK;
 }
 
@@ -219,37 +294,11 @@ extern "C" int vaccel_blob_read(struct vaccel_blob *blob)
 		return VACCEL_OK; // already in memory, read or given
 	if (!blob->path)
 		return VACCEL_EINVAL;
-	int fd = open(blob->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-		vaccel_error("blob: cannot open %s: %s", blob->path,
-			     strerror(err));
+	uint8_t *data = nullptr;
+	size_t size = 0;
+	if (int err = map_file(blob->path, &data, &size))
 		return err;
-	}
-	struct stat st {};
-	if (fstat(fd, &st) != 0) {
-		int err = errno;
-		close(fd);
-		return err;
-	}
-	size_t size = (size_t)st.st_size;
-	void *p = nullptr;
-	if (size) {
-		p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED) {
-			int err = errno;
-			close(fd);
-			vaccel_error("blob: cannot map %s: %s", blob->path,
-				     strerror(err));
-			return err;
-		}
-	}
-	close(fd);
-	if (!size) {
-		vaccel_error("blob: %s is empty", blob->path);
-		return VACCEL_EINVAL;
-	}
-	blob->data = static_cast<uint8_t *>(p);
+	blob->data = data;
 	blob->size = size;
 	blob->type = VACCEL_BLOB_MAPPED;
 	return VACCEL_OK;

@@ -10,7 +10,6 @@
 
 #include "runtime.hpp"
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
@@ -47,28 +46,15 @@ bool is_dir(const char *dir)
 }
 
 // Write the caller's bytes to a file of the file's own in @p dir and map it
-// in their place, as 0.7 did: the file then reads what is on disk.
+// in their place, as 0.7 did (blob persist does exactly that, a name taken
+// included).
 int persist(vaccel_file *f, const char *dir, const char *filename,
 	    bool randomize)
 {
 	vaccel_blob b = as_blob(f);
-	b.name = nullptr; // the file's until this succeeds
-	int ret = vaccel_blob_persist(&b, dir, filename, randomize);
-	if (ret == EEXIST && !randomize) // 0.7 picks another name
-		ret = vaccel_blob_persist(&b, dir, filename, true);
-	if (ret)
+	b.name = nullptr; // so that the blob takes the file's name
+	if (int ret = vaccel_blob_persist(&b, dir, filename, randomize))
 		return ret;
-	// The blob has the new path (removed with it); its data are still
-	// the caller's, which it must not keep.
-	b.type = VACCEL_BLOB_FILE;
-	b.data = nullptr;
-	b.size = 0;
-	b.name = vaccel::core::dup_cstr(strrchr(b.path, '/') + 1);
-	ret = b.name ? vaccel_blob_read(&b) : VACCEL_ENOMEM;
-	if (ret) {
-		vaccel_blob_release(&b);
-		return ret;
-	}
 	free(f->name);
 	take_back(f, b);
 	return VACCEL_OK;

@@ -28,8 +28,16 @@ struct Parts {
 		for (vaccel_blob *b : blobs)
 			vaccel_blob_delete(b);
 	}
+	// A missing file is the errno of stat() (VACCEL_ENOENT), which says
+	// more than the VACCEL_EINVAL of vaccel_blob_new.
 	int add_file(const char *path)
 	{
+		struct stat st {};
+		if (stat(path, &st) != 0) {
+			int err = errno;
+			vaccel_error("resource init: %s: %s", path, strerror(err));
+			return err;
+		}
 		vaccel_blob *b = nullptr;
 		int ret = vaccel_blob_new(&b, path);
 		if (ret)
@@ -99,6 +107,24 @@ int finish(vaccel_resource *res, Parts &parts, vaccel_resource_type_t type)
 	res->id = rt.add_resource(res);
 	vaccel_debug("resource %" PRId64 " created: %s, %zu blob(s)", res->id,
 		     vaccel_resource_type_to_str(type), res->nr_blobs);
+	return VACCEL_OK;
+}
+
+// A directory of the resource's own under the runtime's, for files it
+// writes.
+int make_rundir(std::string &dir)
+{
+	const char *root = Runtime::get().rundir();
+	if (!root)
+		return VACCEL_EIO;
+	std::string tmpl = std::string(root) + "/resource.XXXXXX";
+	if (!mkdtemp(tmpl.data())) {
+		int err = errno;
+		vaccel_error("resource init: cannot create a directory in %s: %s",
+			     root, strerror(err));
+		return err;
+	}
+	dir = tmpl;
 	return VACCEL_OK;
 }
 
@@ -186,7 +212,7 @@ extern "C" int vaccel_resource_init_multi(struct vaccel_resource *res,
 		return VACCEL_EINVAL;
 	}
 	Runtime::get().ensure();
-	return guarded("resource init", [&]() -> int {
+	int ret = guarded("resource init", [&]() -> int {
 		Parts parts;
 		for (size_t i = 0; i < nr_paths; ++i) {
 			if (!paths[i]) {
@@ -199,58 +225,58 @@ extern "C" int vaccel_resource_init_multi(struct vaccel_resource *res,
 		}
 		return finish(res, parts, type);
 	});
+	if (ret) { // as upstream's: a failed init leaves no paths behind
+		res->paths = nullptr;
+		res->nr_paths = 0;
+	}
+	return ret;
 }
 
+// As upstream's: a resource from memory has blobs and no paths. Unless
+// @p mem_only, the bytes are written to a file in a directory of the
+// resource's own (a random name without @p filename) and the blob is that
+// file, mapped; with @p mem_only the blob borrows @p buf, which must
+// outlive the resource.
 extern "C" int vaccel_resource_init_from_buf(struct vaccel_resource *res,
 					     const void *buf, size_t nr_bytes,
 					     vaccel_resource_type_t type,
 					     const char *filename, bool mem_only)
 {
 	if (!res || !buf || !nr_bytes || !valid_type(type) ||
-	    (filename && strchr(filename, '/'))) {
+	    (filename && (!*filename || strchr(filename, '/')))) {
 		vaccel_error("resource init: invalid arguments");
 		return VACCEL_EINVAL;
 	}
-	Runtime &rt = Runtime::get();
-	rt.ensure();
+	Runtime::get().ensure();
 	return guarded("resource init", [&]() -> int {
 		Parts parts;
-		const char *name = filename && *filename ? filename : "data";
+		const bool randomize = !filename;
+		const char *name = filename ? filename : "file";
 		std::string dir;
 		if (!mem_only) {
-			const char *root = rt.rundir();
-			if (!root)
-				return VACCEL_EIO;
-			char tmpl[4096];
-			snprintf(tmpl, sizeof(tmpl), "%s/resource.XXXXXX", root);
-			if (!mkdtemp(tmpl)) {
-				int err = errno;
-				vaccel_error("resource init: cannot create a "
-					     "directory in %s: %s",
-					     root, strerror(err));
-				return err;
-			}
-			dir = tmpl;
+			if (int ret = make_rundir(dir))
+				return ret;
 		}
 		vaccel_blob *b = nullptr;
 		int ret = vaccel_blob_from_buf(
-			&b, static_cast<const uint8_t *>(buf), nr_bytes, true,
-			name, dir.empty() ? nullptr : dir.c_str(), false);
-		if (ret) {
-			if (!dir.empty())
-				rmdir(dir.c_str());
-			return ret;
+			&b, static_cast<const uint8_t *>(buf), nr_bytes, false,
+			name, dir.empty() ? nullptr : dir.c_str(), randomize);
+		if (!ret) {
+			parts.blobs.push_back(b);
+			ret = finish(res, parts, type);
 		}
-		parts.blobs.push_back(b);
-		if (!dir.empty())
-			parts.paths.emplace_back(b->path);
-		ret = finish(res, parts, type);
-		if (ret == VACCEL_OK && !dir.empty())
+		if (ret && !dir.empty())
+			remove_tree(dir);
+		if (!ret && !dir.empty())
 			res->rundir = dup_cstr(dir.c_str());
 		return ret;
 	});
 }
 
+// As upstream's: the resource gets blobs of its own and no paths. A FILE
+// blob is referred to by path; a MAPPED one (a file read, or bytes written
+// to one) is copied to a file in a directory of the resource's own; a
+// BUFFER blob's bytes are borrowed, or copied if the source blob owns them.
 extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 					       const struct vaccel_blob **blobs,
 					       size_t nr_blobs,
@@ -260,37 +286,54 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 		vaccel_error("resource init: invalid arguments");
 		return VACCEL_EINVAL;
 	}
+	for (size_t i = 0; i < nr_blobs; ++i)
+		if (!vaccel_blob_valid(blobs[i])) {
+			vaccel_error("resource init: blob %zu is invalid", i);
+			return VACCEL_EINVAL;
+		}
 	Runtime::get().ensure();
 	return guarded("resource init", [&]() -> int {
 		Parts parts;
-		for (size_t i = 0; i < nr_blobs; ++i) {
+		std::string dir;
+		for (size_t i = 0; i < nr_blobs && dir.empty(); ++i)
+			if (blobs[i]->type == VACCEL_BLOB_MAPPED)
+				if (int ret = make_rundir(dir))
+					return ret;
+		int ret = VACCEL_OK;
+		for (size_t i = 0; i < nr_blobs && !ret; ++i) {
 			const vaccel_blob *src = blobs[i];
-			if (!vaccel_blob_valid(src)) {
-				vaccel_error("resource init: blob %zu is invalid", i);
-				return VACCEL_EINVAL;
-			}
 			vaccel_blob *b = nullptr;
-			int ret;
-			if (src->type == VACCEL_BLOB_BUFFER) {
-				// Borrowed bytes stay borrowed: whoever lent them
-				// to the source blob keeps them alive (the agent's
-				// content cache does; a model is not copied per
-				// registration).
-				ret = vaccel_blob_from_buf(&b, src->data,
-							   src->size,
-							   src->data_owned,
-							   src->name, nullptr,
-							   false);
-			} else {
+			if (src->type == VACCEL_BLOB_FILE)
 				ret = vaccel_blob_new(&b, src->path);
-				if (ret == VACCEL_OK)
-					parts.paths.emplace_back(src->path);
-			}
-			if (ret)
-				return ret;
-			parts.blobs.push_back(b);
+			else
+				// Borrowed bytes stay borrowed: whoever lent
+				// them to the source blob keeps them alive (the
+				// agent's content cache does; a model is not
+				// copied per registration).
+				ret = vaccel_blob_from_buf(
+					&b, src->data, src->size,
+					src->type == VACCEL_BLOB_BUFFER &&
+						src->data_owned,
+					src->name,
+					src->type == VACCEL_BLOB_MAPPED
+						? dir.c_str()
+						: nullptr,
+					false);
+			if (!ret)
+				parts.blobs.push_back(b);
 		}
-		return finish(res, parts, type);
+		if (!ret)
+			ret = finish(res, parts, type);
+		if (ret && !dir.empty()) {
+			// The blobs' files are removed with them first.
+			for (vaccel_blob *b : parts.blobs)
+				vaccel_blob_delete(b);
+			parts.blobs.clear();
+			remove_tree(dir);
+		}
+		if (!ret && !dir.empty())
+			res->rundir = dup_cstr(dir.c_str());
+		return ret;
 	});
 }
 

@@ -310,8 +310,9 @@ Stream::Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us)
 	// MSG_DONTWAIT, and a read that sleeps for its first byte sleeps in
 	// recv() itself, bounded by SO_RCVTIMEO: one system call per wake-up,
 	// as a plain blocking reader makes, instead of a failed recv, a
-	// poll() and the recv (without spinning, that was several us of a
-	// ~45 us round trip on this kind of VM).
+	// poll() and the recv (without spinning, several us of a round trip:
+	// docs/performance.md, "Measurements behind the agent's and the
+	// stream's defaults").
 	int fl = fcntl(fd_.get(), F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl(fd_.get(), F_SETFL, fl & ~O_NONBLOCK);
@@ -425,9 +426,10 @@ long long Stream::spin_budget(long long base_ns, long long max_ns,
 {
 	// Nearly all waits: four mean deviations past the average, and at
 	// least twice the average, since waits on a shared host are not
-	// spread evenly: a 170 us model run took 165 us most times and 250 us
-	// every few calls, and steady stretches of 165 us shrank the
-	// deviation until the next 250 us wait was missed.
+	// spread evenly: a model run of a steady time most calls can take half
+	// again as long every few calls, and steady stretches shrink the
+	// deviation until the next long wait is missed (docs/performance.md,
+	// "Measurements behind the agent's and the stream's defaults").
 	long long fit = std::max(avg_ns + 4 * dev_ns, 2 * avg_ns);
 	if (fit <= base_ns || avg_ns > max_ns)
 		return base_ns;

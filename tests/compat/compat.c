@@ -247,6 +247,82 @@ static void semantics(const char *lib, int remote)
 	CHECK(vaccel_session_release(&sess) == VACCEL_OK);
 }
 
+/* ---- blobs and resources --------------------------------------------- */
+
+static void blobs_and_resources(const char *lib)
+{
+	struct vaccel_blob b;
+	CHECK(vaccel_blob_init(&b, "/nonexistent/file") == VACCEL_EINVAL);
+	CHECK(vaccel_blob_init(&b, lib) == VACCEL_OK);
+	CHECK(vaccel_blob_release(&b) == VACCEL_OK);
+	CHECK(b.type == VACCEL_BLOB_MAX);
+	CHECK(vaccel_blob_release(&b) == VACCEL_EINVAL);
+
+	char dir[] = "/tmp/vaccel-compat-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	uint8_t bytes[5] = { 5, 4, 3, 2, 1 };
+	CHECK(vaccel_blob_init_from_buf(&b, bytes, sizeof bytes, false, "x.bin",
+					dir, false) == VACCEL_OK);
+	CHECK(b.type == VACCEL_BLOB_MAPPED && b.data_owned && b.path_owned &&
+	      b.data != bytes && b.data[4] == 1);
+	struct vaccel_blob again;
+	CHECK(vaccel_blob_init_from_buf(&again, bytes, 2, true, "x.bin", dir,
+					false) == VACCEL_OK);
+	CHECK(again.path && strcmp(again.path, b.path) != 0);
+	CHECK(vaccel_blob_persist(&again, dir, "y.bin", false) ==
+	      VACCEL_EEXIST);
+	CHECK(vaccel_blob_release(&again) == VACCEL_OK);
+	CHECK(vaccel_blob_release(&b) == VACCEL_OK);
+	CHECK(vaccel_blob_init_from_buf(&b, bytes, 2, true, "m", NULL, false) ==
+	      VACCEL_OK);
+	CHECK(vaccel_blob_persist(&b, NULL, "m", false) == VACCEL_ENOENT);
+	CHECK(vaccel_blob_release(&b) == VACCEL_OK);
+	rmdir(dir);
+
+	struct vaccel_resource res;
+	CHECK(vaccel_resource_init_from_buf(&res, bytes, sizeof bytes,
+					    VACCEL_RESOURCE_DATA, "d.bin",
+					    false) == VACCEL_OK);
+	CHECK(res.paths == NULL && res.nr_paths == 0 && res.nr_blobs == 1 &&
+	      res.blobs[0]->type == VACCEL_BLOB_MAPPED &&
+	      res.blobs[0]->data_owned && res.blobs[0]->path_owned);
+	CHECK(vaccel_resource_release(&res) == VACCEL_OK);
+	CHECK(vaccel_resource_init_from_buf(&res, bytes, sizeof bytes,
+					    VACCEL_RESOURCE_DATA, NULL,
+					    true) == VACCEL_OK);
+	CHECK(res.blobs[0]->type == VACCEL_BLOB_BUFFER &&
+	      res.blobs[0]->data == bytes && !res.blobs[0]->data_owned);
+	CHECK(vaccel_resource_release(&res) == VACCEL_OK);
+
+	struct vaccel_blob mapped;
+	CHECK(vaccel_blob_init(&mapped, lib) == VACCEL_OK);
+	CHECK(vaccel_blob_read(&mapped) == VACCEL_OK);
+	const struct vaccel_blob *blobs[1] = { &mapped };
+	CHECK(vaccel_resource_init_from_blobs(&res, blobs, 1,
+					      VACCEL_RESOURCE_LIB) ==
+	      VACCEL_OK);
+	CHECK(res.paths == NULL && res.rundir != NULL &&
+	      res.blobs[0]->type == VACCEL_BLOB_MAPPED &&
+	      res.blobs[0]->path_owned &&
+	      strcmp(res.blobs[0]->path, lib) != 0 &&
+	      res.blobs[0]->size == mapped.size);
+	CHECK(vaccel_resource_release(&res) == VACCEL_OK);
+	CHECK(vaccel_blob_release(&mapped) == VACCEL_OK);
+
+	const char *paths[2] = { lib, NULL };
+	memset(&res, 0xA5, sizeof res);
+	CHECK(vaccel_resource_init_multi(&res, paths, 2, VACCEL_RESOURCE_LIB) ==
+	      VACCEL_EINVAL);
+	CHECK(res.paths == NULL && res.nr_paths == 0);
+
+	struct vaccel_arg_array none;
+	memset(&none, 0, sizeof none);
+	none.count = 2;
+	none.position = 1;
+	vaccel_arg_array_clear(&none);
+	CHECK(none.count == 2 && none.position == 1);
+}
+
 /* ---- the noop plugin's answers, here and through the agent ----------- */
 
 static void noop_outputs(const char *lib)
@@ -449,6 +525,7 @@ int main(int argc, char **argv)
 	crashes();
 	args();
 	semantics(argv[1], remote);
+	blobs_and_resources(argv[1]);
 	noop_outputs(argv[1]);
 	v071(argv[1]);
 	printf("%d failed\n", failures);

@@ -49,6 +49,7 @@ static int hm_unregister(void *addr, size_t len)
 	return ret;
 }
 
+/* Written with VACCEL_PLUGIN_DESC_HEADER, the older form, which stays. */
 static const struct vaccel_plugin_desc hm_desc = {
 	VACCEL_PLUGIN_DESC_HEADER,
 	.name = "test-host-memory",

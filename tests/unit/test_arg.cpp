@@ -609,12 +609,14 @@ TEST(ArgArray, InitNewReleaseDelete)
 	EXPECT_EQ(vaccel_arg_array_delete(nullptr), VACCEL_EINVAL);
 	vaccel_arg_array_clear(nullptr); // no crash
 	// An owned array whose args are NULL, whatever its count says, holds
-	// nothing to free (it crashed).
+	// nothing to free (it crashed), and is left as it is, as upstream's.
 	vaccel_arg_array empty{};
 	empty.count = 5;
+	empty.position = 2;
 	empty.owned = true;
 	vaccel_arg_array_clear(&empty);
-	EXPECT_EQ(empty.count, 0u);
+	EXPECT_EQ(empty.count, 5u);
+	EXPECT_EQ(empty.position, 2u);
 }
 
 TEST(ArgArray, GrowsBeyondItsInitialCapacity)

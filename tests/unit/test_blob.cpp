@@ -133,15 +133,16 @@ TEST(BlobFile, ErrorsAreReported)
 {
 	TempDir dir;
 	vaccel_blob b{};
+	// A missing path is VACCEL_EINVAL, as upstream's.
 	EXPECT_EQ(vaccel_blob_init(&b, dir.file("missing").c_str()),
-		  VACCEL_ENOENT);
+		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_init(&b, dir.path.c_str()), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_init(&b, nullptr), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_init(&b, ""), VACCEL_EINVAL);
 	std::string path = dir.write("f", kBytes);
 	EXPECT_EQ(vaccel_blob_init(nullptr, path.c_str()), VACCEL_EINVAL);
 	// A path through a regular file.
-	EXPECT_EQ(vaccel_blob_init(&b, (path + "/x").c_str()), VACCEL_ENOTDIR);
+	EXPECT_EQ(vaccel_blob_init(&b, (path + "/x").c_str()), VACCEL_EINVAL);
 	// Nothing was filled in by the failures.
 	EXPECT_EQ(b.path, nullptr);
 	EXPECT_EQ(b.name, nullptr);
@@ -149,7 +150,7 @@ TEST(BlobFile, ErrorsAreReported)
 	vaccel_blob *p = nullptr;
 	EXPECT_EQ(vaccel_blob_new(nullptr, path.c_str()), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_new(&p, dir.file("missing").c_str()),
-		  VACCEL_ENOENT);
+		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_new(&p, dir.path.c_str()), VACCEL_EINVAL);
 	EXPECT_EQ(p, nullptr);
 
@@ -266,6 +267,8 @@ TEST(BlobBuffer, BadInput)
 	EXPECT_EQ(p, nullptr);
 }
 
+// Bytes written to a directory become that file, mapped (writable, private),
+// owned by the blob and removed with it, as upstream's.
 TEST(BlobPersist, FromBufWithDirWritesAFileRemovedOnRelease)
 {
 	TempDir dir;
@@ -275,13 +278,15 @@ TEST(BlobPersist, FromBufWithDirWritesAFileRemovedOnRelease)
 					    false),
 		  VACCEL_OK);
 	std::string expect = dir.file("saved.bin");
-	EXPECT_EQ(b.type, VACCEL_BLOB_FILE);
+	EXPECT_EQ(b.type, VACCEL_BLOB_MAPPED);
 	ASSERT_NE(b.path, nullptr);
 	EXPECT_EQ(std::string(b.path), expect);
 	EXPECT_TRUE(b.path_owned);
 	EXPECT_STREQ(b.name, "saved.bin");
 	EXPECT_TRUE(b.data_owned);
+	EXPECT_NE(b.data, kBytes.data());
 	EXPECT_EQ(bytes_of(b.data, b.size), kBytes);
+	b.data[0] ^= 0xFF; // private: the file keeps its bytes
 	EXPECT_TRUE(vaccel_blob_valid(&b));
 	ASSERT_TRUE(fs::is_regular_file(expect));
 	EXPECT_EQ(read_file(expect), kBytes);
@@ -289,22 +294,30 @@ TEST(BlobPersist, FromBufWithDirWritesAFileRemovedOnRelease)
 	EXPECT_EQ(fs::status(expect).permissions() & fs::perms::all,
 		  fs::perms::owner_read | fs::perms::owner_write);
 
-	// The same name again: refused, nothing left behind.
+	// The same name again: another name, with a random suffix.
 	vaccel_blob again{};
-	EXPECT_EQ(vaccel_blob_init_from_buf(&again, kBytes.data(), 3, true,
+	ASSERT_EQ(vaccel_blob_init_from_buf(&again, kBytes.data(), 3, true,
 					    "saved.bin", dir.path.c_str(),
 					    false),
-		  VACCEL_EEXIST);
-	EXPECT_EQ(again.name, nullptr);
-	EXPECT_EQ(again.data, nullptr);
+		  VACCEL_OK);
+	ASSERT_NE(again.path, nullptr);
+	EXPECT_EQ(std::string(again.path).rfind(expect + ".", 0), 0u);
+	EXPECT_STREQ(again.name, "saved.bin");
+	EXPECT_EQ(read_file(again.path),
+		  std::vector<uint8_t>(kBytes.begin(), kBytes.begin() + 3));
 	EXPECT_EQ(read_file(expect), kBytes);
 
+	ASSERT_EQ(vaccel_blob_release(&again), VACCEL_OK);
 	ASSERT_EQ(vaccel_blob_release(&b), VACCEL_OK);
+	EXPECT_EQ(b.type, VACCEL_BLOB_MAX);
+	EXPECT_EQ(b.data, nullptr);
 	EXPECT_FALSE(fs::exists(expect));
 	EXPECT_TRUE(fs::is_empty(dir.path));
+	// Released, or never initialised: VACCEL_EINVAL.
+	EXPECT_EQ(vaccel_blob_release(&b), VACCEL_EINVAL);
 }
 
-TEST(BlobPersist, BorrowedBytesCanBePersisted)
+TEST(BlobPersist, BorrowedBytesArePersistedIntoAMapping)
 {
 	TempDir dir;
 	std::vector<uint8_t> src = kBytes;
@@ -312,9 +325,10 @@ TEST(BlobPersist, BorrowedBytesCanBePersisted)
 	ASSERT_EQ(vaccel_blob_init_from_buf(&b, src.data(), src.size(), false,
 					    "b.bin", dir.path.c_str(), false),
 		  VACCEL_OK);
-	EXPECT_EQ(b.data, src.data());
-	EXPECT_FALSE(b.data_owned);
+	EXPECT_NE(b.data, src.data());
+	EXPECT_TRUE(b.data_owned);
 	EXPECT_TRUE(b.path_owned);
+	EXPECT_EQ(b.type, VACCEL_BLOB_MAPPED);
 	EXPECT_EQ(read_file(dir.file("b.bin")), kBytes);
 	ASSERT_EQ(vaccel_blob_release(&b), VACCEL_OK);
 	EXPECT_FALSE(fs::exists(dir.file("b.bin")));
@@ -349,49 +363,44 @@ TEST(BlobPersist, RandomizedNamesAreUnique)
 	EXPECT_FALSE(fs::exists(pb));
 }
 
-TEST(BlobPersist, PersistMovesTheOwnedFile)
+TEST(BlobPersist, PersistWritesBytesOnce)
 {
 	TempDir dir;
 	vaccel_blob b{};
 	ASSERT_EQ(vaccel_blob_init_from_buf(&b, kBytes.data(), kBytes.size(),
 					    true, "mem", nullptr, false),
 		  VACCEL_OK);
-	ASSERT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "one", false),
-		  VACCEL_OK);
-	EXPECT_EQ(b.type, VACCEL_BLOB_FILE);
-	EXPECT_EQ(std::string(b.path), dir.file("one"));
-	EXPECT_TRUE(b.path_owned);
-	EXPECT_EQ(read_file(dir.file("one")), kBytes);
-	// Persisting again replaces our own file.
-	ASSERT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "two", false),
-		  VACCEL_OK);
-	EXPECT_FALSE(fs::exists(dir.file("one")));
-	EXPECT_EQ(std::string(b.path), dir.file("two"));
-	EXPECT_EQ(read_file(dir.file("two")), kBytes);
-	// A failed persist leaves the blob as it was.
-	EXPECT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "two", false),
-		  VACCEL_EEXIST);
-	EXPECT_EQ(std::string(b.path), dir.file("two"));
-	EXPECT_TRUE(fs::exists(dir.file("two")));
 	EXPECT_EQ(vaccel_blob_persist(&b, dir.file("nodir").c_str(), "x",
 				      false),
 		  VACCEL_ENOENT);
-	EXPECT_EQ(std::string(b.path), dir.file("two"));
-
+	EXPECT_EQ(vaccel_blob_persist(&b, nullptr, "x", false), VACCEL_ENOENT);
 	EXPECT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "a/b", false),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "", false),
 		  VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), nullptr, false),
 		  VACCEL_EINVAL);
-	EXPECT_EQ(vaccel_blob_persist(&b, nullptr, "x", false), VACCEL_EINVAL);
 	EXPECT_EQ(vaccel_blob_persist(nullptr, dir.path.c_str(), "x", false),
 		  VACCEL_EINVAL);
+	EXPECT_EQ(b.type, VACCEL_BLOB_BUFFER); // the failures changed nothing
+	EXPECT_EQ(b.path, nullptr);
+	ASSERT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "one", false),
+		  VACCEL_OK);
+	EXPECT_EQ(b.type, VACCEL_BLOB_MAPPED);
+	EXPECT_EQ(std::string(b.path), dir.file("one"));
+	EXPECT_STREQ(b.name, "one"); // the file's name
+	EXPECT_TRUE(b.path_owned);
+	EXPECT_TRUE(b.data_owned);
+	EXPECT_EQ(read_file(dir.file("one")), kBytes);
+	// A blob with a file already: VACCEL_EEXIST, as upstream's.
+	EXPECT_EQ(vaccel_blob_persist(&b, dir.path.c_str(), "two", false),
+		  VACCEL_EEXIST);
+	EXPECT_FALSE(fs::exists(dir.file("two")));
 	ASSERT_EQ(vaccel_blob_release(&b), VACCEL_OK);
 	EXPECT_TRUE(fs::is_empty(dir.path));
 }
 
-TEST(BlobPersist, MappedFileCopyLeavesTheOriginal)
+TEST(BlobPersist, AFileBlobHasAFileAlready)
 {
 	TempDir src_dir, dst_dir;
 	std::string orig = src_dir.write("orig.bin", kBytes);
@@ -400,16 +409,12 @@ TEST(BlobPersist, MappedFileCopyLeavesTheOriginal)
 	// Not read yet: nothing to write.
 	EXPECT_EQ(vaccel_blob_persist(&b, dst_dir.path.c_str(), "copy", false),
 		  VACCEL_EINVAL);
-	EXPECT_STREQ(b.path, orig.c_str());
 	ASSERT_EQ(vaccel_blob_read(&b), VACCEL_OK);
-	ASSERT_EQ(vaccel_blob_persist(&b, dst_dir.path.c_str(), "copy", false),
-		  VACCEL_OK);
-	EXPECT_EQ(b.type, VACCEL_BLOB_MAPPED);
-	EXPECT_EQ(std::string(b.path), dst_dir.file("copy"));
-	EXPECT_TRUE(b.path_owned);
-	EXPECT_EQ(read_file(dst_dir.file("copy")), kBytes);
+	EXPECT_EQ(vaccel_blob_persist(&b, dst_dir.path.c_str(), "copy", false),
+		  VACCEL_EEXIST);
+	EXPECT_STREQ(b.path, orig.c_str());
+	EXPECT_TRUE(fs::is_empty(dst_dir.path));
 	ASSERT_EQ(vaccel_blob_release(&b), VACCEL_OK);
-	EXPECT_FALSE(fs::exists(dst_dir.file("copy")));
 	EXPECT_EQ(read_file(orig), kBytes);
 }
 

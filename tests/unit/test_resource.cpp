@@ -140,7 +140,61 @@ TEST_F(Resource, MultiAndBlobsAndNew)
 	uint8_t *d = vaccel_blob_data(copy->blobs[1], &size);
 	ASSERT_NE(d, nullptr);
 	EXPECT_EQ(std::string((char *)d, size), "a\nb\n");
+	// From FILE blobs: the blobs refer to the files; no paths, no
+	// directory, as upstream's.
+	EXPECT_EQ(copy->paths, nullptr);
+	EXPECT_EQ(copy->nr_paths, 0u);
+	EXPECT_EQ(copy->rundir, nullptr);
+	EXPECT_FALSE(copy->blobs[0]->path_owned);
 	EXPECT_EQ(vaccel_resource_delete(copy), VACCEL_OK);
+
+	// A failed multi-path init leaves no paths behind.
+	vaccel_resource bad{};
+	bad.paths = reinterpret_cast<char **>(&bad); // garbage
+	bad.nr_paths = 7;
+	const char *with_null[] = {a.c_str(), nullptr};
+	EXPECT_EQ(vaccel_resource_init_multi(&bad, with_null, 2,
+					     VACCEL_RESOURCE_MODEL),
+		  VACCEL_EINVAL);
+	EXPECT_EQ(bad.paths, nullptr);
+	EXPECT_EQ(bad.nr_paths, 0u);
+}
+
+// MAPPED blobs (files read into memory) are copied into files of the
+// resource's own, which go with it; the sources are untouched.
+TEST_F(Resource, FromMappedBlobsCopiesThem)
+{
+	std::string a = path("model.bin"), b = path("labels.txt");
+	vaccel_blob ba{}, bb{};
+	ASSERT_EQ(vaccel_blob_init(&ba, a.c_str()), VACCEL_OK);
+	ASSERT_EQ(vaccel_blob_init(&bb, b.c_str()), VACCEL_OK);
+	ASSERT_EQ(vaccel_blob_read(&ba), VACCEL_OK);
+	ASSERT_EQ(vaccel_blob_read(&bb), VACCEL_OK);
+	const vaccel_blob *blobs[] = {&ba, &bb};
+	vaccel_resource res{};
+	ASSERT_EQ(vaccel_resource_init_from_blobs(&res, blobs, 2,
+						  VACCEL_RESOURCE_DATA),
+		  VACCEL_OK);
+	EXPECT_EQ(res.paths, nullptr);
+	EXPECT_EQ(res.nr_paths, 0u);
+	ASSERT_NE(res.rundir, nullptr);
+	std::string dir = res.rundir;
+	for (size_t i = 0; i < 2; ++i) {
+		const vaccel_blob *x = res.blobs[i];
+		EXPECT_EQ(x->type, VACCEL_BLOB_MAPPED);
+		EXPECT_TRUE(x->path_owned);
+		EXPECT_TRUE(x->data_owned);
+		EXPECT_STREQ(x->name, blobs[i]->name);
+		EXPECT_EQ(fs::path(x->path).parent_path(), fs::path(dir));
+		ASSERT_EQ(x->size, blobs[i]->size);
+		EXPECT_EQ(memcmp(x->data, blobs[i]->data, x->size), 0);
+		EXPECT_NE(x->data, blobs[i]->data);
+	}
+	EXPECT_EQ(vaccel_resource_release(&res), VACCEL_OK);
+	EXPECT_FALSE(fs::exists(dir));
+	EXPECT_TRUE(fs::exists(a));
+	EXPECT_EQ(vaccel_blob_release(&ba), VACCEL_OK);
+	EXPECT_EQ(vaccel_blob_release(&bb), VACCEL_OK);
 }
 
 TEST_F(Resource, FromBufferInMemoryAndOnDisk)
@@ -154,8 +208,11 @@ TEST_F(Resource, FromBufferInMemoryAndOnDisk)
 	ASSERT_EQ(mem.nr_blobs, 1u);
 	EXPECT_EQ(mem.blobs[0]->type, VACCEL_BLOB_BUFFER);
 	EXPECT_EQ(mem.blobs[0]->path, nullptr);
-	EXPECT_EQ(memcmp(mem.blobs[0]->data, bytes, sizeof bytes), 0);
-	EXPECT_NE(mem.blobs[0]->data, (const uint8_t *)bytes); // copied
+	EXPECT_EQ(mem.blobs[0]->data, (const uint8_t *)bytes); // borrowed
+	EXPECT_FALSE(mem.blobs[0]->data_owned);
+	EXPECT_EQ(mem.paths, nullptr);
+	EXPECT_EQ(mem.nr_paths, 0u);
+	EXPECT_EQ(mem.rundir, nullptr);
 
 	vaccel_resource disk{};
 	ASSERT_EQ(vaccel_resource_init_from_buf(&disk, bytes, sizeof bytes,
@@ -166,6 +223,17 @@ TEST_F(Resource, FromBufferInMemoryAndOnDisk)
 	std::string p = disk.blobs[0]->path;
 	EXPECT_TRUE(fs::exists(p));
 	EXPECT_EQ(fs::file_size(p), sizeof bytes);
+	// As upstream's: the file in the resource's directory, mapped; no
+	// paths (those are what a resource is made from).
+	EXPECT_EQ(disk.blobs[0]->type, VACCEL_BLOB_MAPPED);
+	EXPECT_TRUE(disk.blobs[0]->data_owned);
+	EXPECT_TRUE(disk.blobs[0]->path_owned);
+	EXPECT_STREQ(disk.blobs[0]->name, "w.bin");
+	EXPECT_EQ(memcmp(disk.blobs[0]->data, bytes, sizeof bytes), 0);
+	EXPECT_EQ(disk.paths, nullptr);
+	EXPECT_EQ(disk.nr_paths, 0u);
+	ASSERT_NE(disk.rundir, nullptr);
+	EXPECT_EQ(fs::path(p).parent_path(), fs::path(disk.rundir));
 	EXPECT_EQ(vaccel_resource_release(&disk), VACCEL_OK);
 	EXPECT_FALSE(fs::exists(p)); // what we wrote, we remove
 	EXPECT_EQ(vaccel_resource_release(&mem), VACCEL_OK);
