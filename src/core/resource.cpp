@@ -273,10 +273,11 @@ extern "C" int vaccel_resource_init_from_buf(struct vaccel_resource *res,
 	});
 }
 
-// As upstream's: the resource gets blobs of its own and no paths. A FILE
-// blob is referred to by path; a MAPPED one (a file read, or bytes written
-// to one) is copied to a file in a directory of the resource's own; a
-// BUFFER blob's bytes are borrowed, or copied if the source blob owns them.
+// As upstream's: the resource gets blobs of its own and no paths, and a
+// directory of its own if any blob is of a file. A FILE blob is referred to
+// by path; a MAPPED one (a file read, or bytes written to one) is copied to
+// a file in that directory; a BUFFER blob's bytes are borrowed, or copied
+// if the source blob owns them.
 extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 					       const struct vaccel_blob **blobs,
 					       size_t nr_blobs,
@@ -289,14 +290,19 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 	for (size_t i = 0; i < nr_blobs; ++i)
 		if (!vaccel_blob_valid(blobs[i])) {
 			vaccel_error("resource init: blob %zu is invalid", i);
+			// As upstream's: a failed init leaves no blobs behind.
+			res->blobs = nullptr;
+			res->nr_blobs = 0;
 			return VACCEL_EINVAL;
 		}
 	Runtime::get().ensure();
 	return guarded("resource init", [&]() -> int {
 		Parts parts;
 		std::string dir;
+		// As upstream's, any blob of a file gives the resource a
+		// directory (which only MAPPED blobs' copies fill).
 		for (size_t i = 0; i < nr_blobs && dir.empty(); ++i)
-			if (blobs[i]->type == VACCEL_BLOB_MAPPED)
+			if (blobs[i]->type != VACCEL_BLOB_BUFFER)
 				if (int ret = make_rundir(dir))
 					return ret;
 		int ret = VACCEL_OK;

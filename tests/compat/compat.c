@@ -314,6 +314,15 @@ static void blobs_and_resources(const char *lib)
 	CHECK(vaccel_resource_init_multi(&res, paths, 2, VACCEL_RESOURCE_LIB) ==
 	      VACCEL_EINVAL);
 	CHECK(res.paths == NULL && res.nr_paths == 0);
+	struct vaccel_blob invalid;
+	memset(&invalid, 0, sizeof invalid);
+	invalid.type = VACCEL_BLOB_MAX;
+	const struct vaccel_blob *bad[1] = { &invalid };
+	memset(&res, 0xA5, sizeof res);
+	CHECK(vaccel_resource_init_from_blobs(&res, bad, 1,
+					      VACCEL_RESOURCE_DATA) ==
+	      VACCEL_EINVAL);
+	CHECK(res.blobs == NULL && res.nr_blobs == 0);
 
 	struct vaccel_arg_array none;
 	memset(&none, 0, sizeof none);

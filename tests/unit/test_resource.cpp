@@ -140,11 +140,12 @@ TEST_F(Resource, MultiAndBlobsAndNew)
 	uint8_t *d = vaccel_blob_data(copy->blobs[1], &size);
 	ASSERT_NE(d, nullptr);
 	EXPECT_EQ(std::string((char *)d, size), "a\nb\n");
-	// From FILE blobs: the blobs refer to the files; no paths, no
-	// directory, as upstream's.
+	// From FILE blobs: the blobs refer to the files; no paths, and an
+	// empty directory of its own, as upstream's.
 	EXPECT_EQ(copy->paths, nullptr);
 	EXPECT_EQ(copy->nr_paths, 0u);
-	EXPECT_EQ(copy->rundir, nullptr);
+	ASSERT_NE(copy->rundir, nullptr);
+	EXPECT_TRUE(fs::is_empty(copy->rundir));
 	EXPECT_FALSE(copy->blobs[0]->path_owned);
 	EXPECT_EQ(vaccel_resource_delete(copy), VACCEL_OK);
 
