@@ -2,6 +2,7 @@
 #include "support.hpp"
 
 #include <dlfcn.h>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -29,14 +30,18 @@ protected:
 		return vaccel_exec(&sess, lib, sym, &r, 1, &w, 1);
 	}
 	// A LIB resource holding the test library's bytes, as a guest sends
-	// it: it runs from memory, its own mapping.
+	// it: it runs from memory, its own mapping. A memory-only resource
+	// borrows its bytes: the fixture keeps them.
 	int init_from_memory(vaccel_resource *res, const char *name)
 	{
 		std::ifstream f(testlib, std::ios::binary);
-		std::vector<char> bytes((std::istreambuf_iterator<char>(f)), {});
+		auto &bytes = lent.emplace_back(
+			std::istreambuf_iterator<char>(f),
+			std::istreambuf_iterator<char>());
 		return vaccel_resource_init_from_buf(res, bytes.data(), bytes.size(),
 						     VACCEL_RESOURCE_LIB, name, true);
 	}
+	std::deque<std::vector<char>> lent;
 	vaccel_session sess{};
 	std::string testlib = vtest::lib("vaccel-test-lib");
 };
