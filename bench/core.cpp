@@ -99,6 +99,47 @@ void BM_vaccel_exec(benchmark::State &st)
 }
 BENCHMARK(BM_vaccel_exec);
 
+// exec cycling through N functions of one library (bench/many.c): each
+// thread remembers its last few (library, function) pairs; past them a call
+// looks the pair up in the plugin's shared table (docs/performance.md).
+// The name of bench/many.c's function @p i: "fn_1" and i in 5 base-4 digits.
+std::string many_name(int i)
+{
+	std::string name = "fn_1";
+	for (int k = 4; k >= 0; --k) {
+		int d = i;
+		for (int j = 0; j < k; ++j)
+			d /= 4;
+		name += char('0' + d % 4);
+	}
+	return name;
+}
+
+void BM_vaccel_exec_functions(benchmark::State &st)
+{
+	boot(lib("vaccel-exec"));
+	vaccel_session s{};
+	vaccel_session_init(&s, 0);
+	std::string path = lib("vaccel-bench-many");
+	std::vector<std::string> names;
+	for (int i = 0; i < st.range(0); ++i)
+		names.push_back(many_name(i));
+	int32_t x = 1;
+	vaccel_arg r{&x, sizeof x, VACCEL_ARG_INT32, 0, false};
+	for (auto &n : names)
+		if (vaccel_exec(&s, path.c_str(), n.c_str(), &r, 1, nullptr, 0))
+			st.SkipWithError(("exec of " + n + " failed").c_str());
+	size_t i = 0;
+	for (auto _ : st) {
+		benchmark::DoNotOptimize(vaccel_exec(
+			&s, path.c_str(), names[i].c_str(), &r, 1, nullptr, 0));
+		if (++i == names.size())
+			i = 0;
+	}
+	vaccel_session_release(&s);
+}
+BENCHMARK(BM_vaccel_exec_functions)->Arg(1)->Arg(4)->Arg(5)->Arg(8)->Arg(1000);
+
 void BM_baseline_mkdir_rmdir(benchmark::State &st)
 {
 	std::string d = "/tmp/vaccel-bench-dir." + std::to_string(getpid());
