@@ -6,31 +6,16 @@
 #include "vaccel/arg.h"
 #include "vaccel/error.h"
 #include "vaccel/op.h"
+#include "ops/layout.hpp"
 
 namespace vaccel::rpc {
 
+// The op's row says whether its arrays may go to the arena (ops/layout.hpp).
 bool shareable(uint32_t op, uint32_t type)
 {
-	switch (op) {
-	case VACCEL_OP_BLAS_SGEMM:
-	case VACCEL_OP_FPGA_ARRAYCOPY:
-	case VACCEL_OP_FPGA_MMULT:
-	case VACCEL_OP_FPGA_PARALLEL:
-	case VACCEL_OP_FPGA_VECTORADD:
-		break;
-	default:
-		return false;
-	}
-	switch (type) {
-	case VACCEL_ARG_INT8_ARRAY: case VACCEL_ARG_INT16_ARRAY:
-	case VACCEL_ARG_INT32_ARRAY: case VACCEL_ARG_INT64_ARRAY:
-	case VACCEL_ARG_UINT8_ARRAY: case VACCEL_ARG_UINT16_ARRAY:
-	case VACCEL_ARG_UINT32_ARRAY: case VACCEL_ARG_UINT64_ARRAY:
-	case VACCEL_ARG_FLOAT32_ARRAY: case VACCEL_ARG_FLOAT64_ARRAY:
-		return true;
-	default:
-		return false;
-	}
+	const ops::Layout *l = ops::layout(op);
+	return l && l->arena && type < VACCEL_ARG_MAX &&
+	       ops::is_numeric_array((vaccel_arg_type_t)type);
 }
 
 namespace {
