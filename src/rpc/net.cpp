@@ -303,8 +303,8 @@ bool bound_to_loopback(int fd)
 }
 
 Stream::Stream(Fd fd, int timeout_ms, int spin_us, int spin_max_us)
-	: fd_(std::move(fd)), timeout_ms_(timeout_ms), spin_us_(spin_us),
-	  spin_max_us_(spin_max_us)
+	: fd_(std::move(fd)), timeout_ms_(timeout_ms),
+	  spin_(spin_us, spin_max_us)
 {
 	// Blocking descriptor: every spinning or writing call passes
 	// MSG_DONTWAIT, and a read that sleeps for its first byte sleeps in
@@ -386,8 +386,8 @@ int Stream::sock_writev(struct iovec *iov, int n, int fd)
 				// it; spin the plain spin for room before sleeping.
 				long long now = monotonic_ns();
 				if (!room_spin_until)
-					room_spin_until = now + (long long)spin_us_ * 1000;
-				if (spin_us_ && now < room_spin_until)
+					room_spin_until = now + spin_.base_ns();
+				if (spin_.enabled() && now < room_spin_until)
 					continue;
 				if (int ret = wait(POLLOUT, deadline))
 					return ret;
@@ -412,17 +412,17 @@ int Stream::sock_writev(struct iovec *iov, int n, int fd)
 	return 0;
 }
 
-long long Stream::spin_budget_ns() const
+long long SpinPolicy::budget_ns() const
 {
 	if (!spin_us_ || skip_ > 0)
 		return 0;
-	return spin_budget((long long)spin_us_ * 1000,
-			   (long long)spin_max_us_ * 1000, wait_avg_ns_,
-			   wait_dev_ns_);
+	return budget((long long)spin_us_ * 1000,
+		      (long long)spin_max_us_ * 1000, wait_avg_ns_,
+		      wait_dev_ns_);
 }
 
-long long Stream::spin_budget(long long base_ns, long long max_ns,
-			      long long avg_ns, long long dev_ns)
+long long SpinPolicy::budget(long long base_ns, long long max_ns,
+			    long long avg_ns, long long dev_ns)
 {
 	// Nearly all waits: four mean deviations past the average, and at
 	// least twice the average, since waits on a shared host are not
@@ -446,7 +446,7 @@ long long Stream::spin_budget(long long base_ns, long long max_ns,
 // stall of milliseconds (a page fault storm, a descheduled vCPU) says
 // nothing about whether the next reply fits, and must not push the
 // estimate out of range for dozens of calls.
-void Stream::waited(long long ns)
+void SpinPolicy::waited(long long ns)
 {
 	long long cap = (long long)spin_max_us_ * 1000 + 1000;
 	if (ns > cap)
@@ -456,7 +456,7 @@ void Stream::waited(long long ns)
 	wait_dev_ns_ += ((err < 0 ? -err : err) - wait_dev_ns_) / 8;
 }
 
-bool Stream::spin_now()
+bool SpinPolicy::spin_now()
 {
 	if (!spin_us_)
 		return false;
@@ -467,7 +467,7 @@ bool Stream::spin_now()
 	return true;
 }
 
-void Stream::spun(bool hit)
+void SpinPolicy::spun(bool hit)
 {
 	if (hit) {
 		misses_ = 0;
@@ -499,8 +499,8 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 	if (read_ahead && !rbuf_)
 		rbuf_.reset(new uint8_t[kReadAhead]);
 	long long start = monotonic_ns();
-	long long budget = spin_budget_ns();
-	bool spinning = spin_now();
+	long long budget = spin_.budget_ns();
+	bool spinning = spin_.spin_now();
 	long long spin_until = start + budget;
 	long long deadline = start + (long long)timeout_ms_ * 1000000LL;
 	bool first = true;   // no byte read yet
@@ -514,7 +514,7 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 		// and the recv(). SO_RCVTIMEO (the call's timeout) bounds it.
 		// With spinning configured, a non-blocking probe comes first so
 		// that a read that found nothing is known (spun(), waited()).
-		const bool sleep = first && !spinning && (empty || !spin_us_) &&
+		const bool sleep = first && !spinning && (empty || !spin_.enabled()) &&
 				   recv_sleeps_;
 		const bool ahead = read_ahead;
 		ssize_t r = recv(fd_.get(), ahead ? (char *)rbuf_.get() : p,
@@ -531,8 +531,8 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 			// not count as a spin answered or as a wait.
 			if (first && empty) {
 				if (spinning)
-					spun(true);
-				waited(monotonic_ns() - start);
+					spin_.spun(true);
+				spin_.waited(monotonic_ns() - start);
 			}
 			spinning = false;
 			mid_spin_until = 0;
@@ -563,17 +563,17 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 			if (monotonic_ns() < spin_until)
 				continue;
 			spinning = false;
-			spun(false);
+			spin_.spun(false);
 		}
 		if (first && recv_sleeps_)
 			continue; // the next round sleeps in recv()
 		// In the middle of a message the rest comes as fast as the
 		// writer refills the socket buffer: spin the plain spin for it
 		// rather than sleep once per buffer's worth.
-		if (!first && spin_us_) {
+		if (!first && spin_.enabled()) {
 			long long now = monotonic_ns();
 			if (!mid_spin_until)
-				mid_spin_until = now + (long long)spin_us_ * 1000;
+				mid_spin_until = now + spin_.base_ns();
 			if (now < mid_spin_until)
 				continue;
 		}
@@ -674,9 +674,9 @@ int Stream::next_message(bool idle_ok)
 	long long start = monotonic_ns();
 	long long deadline =
 		idle_ok ? 0 : start + (long long)timeout_ms_ * 1000000LL;
-	long long budget = spin_budget_ns();
+	long long budget = spin_.budget_ns();
 	bool arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
-	if (!arrived && spin_now()) {
+	if (!arrived && spin_.spin_now()) {
 		// Unlike the recv() loop (see sock_read), this one pauses: a
 		// bare load loop slowed the peer's work on the other vCPU of a
 		// 2-vCPU VM (classification through the agent: median 1.35x
@@ -687,9 +687,9 @@ int Stream::next_message(bool idle_ok)
 				break;
 			cpu_relax();
 		}
-		spun(arrived);
+		spin_.spun(arrived);
 		if (arrived)
-			waited(monotonic_ns() - start);
+			spin_.waited(monotonic_ns() - start);
 	}
 	// A wake-up byte says that the writer took the asleep mark, not that
 	// the message awaited is there: a writer stopped between its seq
@@ -718,7 +718,7 @@ int Stream::next_message(bool idle_ok)
 			return VACCEL_ETIMEDOUT;
 	}
 	if (slept)
-		waited(monotonic_ns() - start);
+		spin_.waited(monotonic_ns() - start);
 	// The writer's fields, each read once and checked.
 	uint32_t seq = rx_->seq.load(std::memory_order_acquire);
 	uint32_t where = rx_->where.load(std::memory_order_relaxed);

@@ -108,6 +108,57 @@ private:
 	uint64_t size_ = 0;
 };
 
+// When a reader spins for its peer's reply before it sleeps, and how long:
+// learned from how long the peer took to answer (waited()) and whether
+// spins were answered (spun()). A spin that goes unanswered
+// kMissesToBackOff times in a row makes the next reads sleep at once
+// (skips), for a number of reads that doubles with each such run up to
+// kMaxBackoff; one answered spin resets it. The spin is the plain one
+// (spin_us), stretched for a peer that steadily answers later, up to the
+// longest (max_us). Events in, decisions out, no clock: its tests feed it
+// waits instead of sleeping (tests/rpc/test_wire.cpp).
+class SpinPolicy {
+public:
+	SpinPolicy(int spin_us = 0, int max_us = 0)
+		: spin_us_(spin_us), spin_max_us_(max_us)
+	{
+	}
+	void set(int us, int max_us)
+	{
+		spin_us_ = us;
+		spin_max_us_ = max_us;
+	}
+	bool enabled() const { return spin_us_ != 0; }
+	// The plain spin.
+	long long base_ns() const { return (long long)spin_us_ * 1000; }
+	// How long the next read spins (0: it does not).
+	long long budget_ns() const;
+	// Whether the next read spins; a read that sleeps at once uses up
+	// one skip.
+	bool spin_now();
+	// The read's spin ended with the reply (hit) or without.
+	void spun(bool hit);
+	// The peer answered @p ns after the read began.
+	void waited(long long ns);
+	// Reads left that sleep without spinning.
+	int skips() const { return skip_; }
+	// The spin for a history of waits: average @p avg_ns, mean deviation
+	// @p dev_ns; plain spin @p base_ns, longest @p max_ns.
+	static long long budget(long long base_ns, long long max_ns,
+				long long avg_ns, long long dev_ns);
+	static constexpr int kMissesToBackOff = 4;
+	static constexpr int kMinBackoff = 16, kMaxBackoff = 1024;
+
+private:
+	int spin_us_ = 0;
+	int spin_max_us_ = 0;
+	long long wait_avg_ns_ = 0; // moving average of waits for a first byte
+	long long wait_dev_ns_ = 0; // and their mean deviation
+	int misses_ = 0;  // spins in a row that ended in a sleep
+	int skip_ = 0;    // reads left that sleep without spinning
+	int backoff_ = kMinBackoff;
+};
+
 // A stream with a deadline per operation. Reads first spin on non-blocking
 // receives for up to spin_us (a remote call's cost is mostly the wake-up of
 // a sleeping reader), then sleep until the deadline: in recv() itself for a
@@ -160,11 +211,7 @@ public:
 		box_map_.reset();
 	}
 	int fd() const { return fd_.get(); }
-	void set_spin(int us, int max_us)
-	{
-		spin_us_ = us;
-		spin_max_us_ = max_us;
-	}
+	void set_spin(int us, int max_us) { spin_.set(us, max_us); }
 	// Write all of @p iov; with @p fd (unix sockets), that descriptor goes
 	// with the first byte. Returns 0, VACCEL_ETIMEDOUT or VACCEL_ESESS.
 	int writev_all(struct iovec *iov, int n, int fd = -1);
@@ -191,15 +238,9 @@ public:
 	}
 
 	// Reads left that will sleep without spinning (backing off).
-	int spin_skips() const { return skip_; }
+	int spin_skips() const { return spin_.skips(); }
 	// How long the next read would spin, in nanoseconds (0: it sleeps).
-	long long spin_budget_ns() const;
-	// The spin for waits of average @p avg_ns and mean deviation
-	// @p dev_ns, given the plain and the longest spin.
-	static long long spin_budget(long long base_ns, long long max_ns,
-				     long long avg_ns, long long dev_ns);
-	static constexpr int kMissesToBackOff = 4;
-	static constexpr int kMinBackoff = 16, kMaxBackoff = 1024;
+	long long spin_budget_ns() const { return spin_.budget_ns(); }
 
 private:
 	int sock_read(void *buf, size_t n, bool idle_ok);
@@ -207,18 +248,9 @@ private:
 	int next_message(bool idle_ok);
 	int read_wake_byte(long long deadline_ns);
 	int wait(short events, long long deadline_ns);
-	bool spin_now();
-	void spun(bool hit);
-	void waited(long long ns);
 	Fd fd_;
 	int timeout_ms_ = 30000;
-	int spin_us_ = 0;
-	int spin_max_us_ = 0;
-	long long wait_avg_ns_ = 0; // moving average of waits for a first byte
-	long long wait_dev_ns_ = 0; // and their mean deviation
-	int misses_ = 0;  // spins in a row that ended in a sleep
-	int skip_ = 0;    // reads left that sleep without spinning
-	int backoff_ = kMinBackoff;
+	SpinPolicy spin_;
 	bool recv_sleeps_ = false; // SO_RCVTIMEO set: reads may sleep in recv()
 	// Read-ahead for small reads: a header and a small body arrive in one
 	// recv(). Reads of kReadAhead bytes or more go straight to the

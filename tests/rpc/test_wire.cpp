@@ -288,48 +288,128 @@ struct StreamPair {
 	}
 };
 
-// Spinning backs off while the peer answers after the spin, and comes back
-// as soon as a spin is answered. Bytes already there when a read starts
-// say nothing about the peer and change nothing.
-TEST(Stream, SpinningBacksOffWhenUnansweredAndReturnsOnAHit)
+// The spin policy on its own, fed events: no clock, no sleeps.
+// One read of the policy's user: spin if it says so, then report a hit or
+// a miss, and how long the peer took (a miss: it answered after the spin).
+void read_once(SpinPolicy &sp, bool answered_within_spin, long long wait_ns)
 {
-	StreamPair p(5000);
-	// Well past the 5 ms spin: a reader preempted for most of it on a
-	// loaded machine must not see the byte within its spin.
-	const int late = 100000;
-	for (int i = 0; i < Stream::kMissesToBackOff; ++i) {
+	if (sp.spin_now())
+		sp.spun(answered_within_spin);
+	sp.waited(wait_ns);
+}
+
+// Spinning backs off while the peer answers after the spin, by a doubling
+// number of reads, and comes back as soon as a spin is answered.
+TEST(SpinPolicy, BacksOffWhenUnansweredAndReturnsOnAHit)
+{
+	SpinPolicy sp(5000);
+	const long long late = 100000000; // 100 ms, well past the 5 ms spin
+	for (int i = 0; i < SpinPolicy::kMissesToBackOff; ++i) {
+		EXPECT_EQ(sp.skips(), 0);
+		EXPECT_EQ(sp.budget_ns(), 5000000);
+		read_once(sp, false, late);
+	}
+	EXPECT_EQ(sp.skips(), SpinPolicy::kMinBackoff);
+	EXPECT_EQ(sp.budget_ns(), 0); // backing off: sleep at once
+	// Reads while backing off sleep at once and use the skips up; four
+	// more misses after it back off twice as long, and so on to the cap.
+	int expect = SpinPolicy::kMinBackoff;
+	for (int round = 0; round < 10; ++round) {
+		for (int i = 0; i < expect; ++i) {
+			EXPECT_FALSE(sp.spin_now());
+			sp.waited(late);
+		}
+		EXPECT_EQ(sp.skips(), 0);
+		for (int i = 0; i < SpinPolicy::kMissesToBackOff; ++i)
+			read_once(sp, false, late);
+		expect = std::min(2 * expect, SpinPolicy::kMaxBackoff);
+		EXPECT_EQ(sp.skips(), expect);
+	}
+	EXPECT_EQ(sp.skips(), SpinPolicy::kMaxBackoff);
+	// One answered spin resets the back-off to the minimum.
+	while (sp.skips() > 0)
+		EXPECT_FALSE(sp.spin_now());
+	read_once(sp, true, 1000);
+	for (int i = 0; i < SpinPolicy::kMissesToBackOff; ++i)
+		read_once(sp, false, late);
+	EXPECT_EQ(sp.skips(), SpinPolicy::kMinBackoff);
+	// Misses interrupted by a hit do not add up.
+	while (sp.skips() > 0)
+		EXPECT_FALSE(sp.spin_now());
+	for (int i = 0; i < 3 * SpinPolicy::kMissesToBackOff; ++i)
+		read_once(sp, i % SpinPolicy::kMissesToBackOff == 1, late);
+	EXPECT_EQ(sp.skips(), 0);
+}
+
+TEST(SpinPolicy, NoSpinningWhenTurnedOff)
+{
+	SpinPolicy sp(0);
+	EXPECT_FALSE(sp.enabled());
+	for (int i = 0; i < 2 * SpinPolicy::kMissesToBackOff; ++i) {
+		EXPECT_FALSE(sp.spin_now());
+		sp.waited(1000000);
+		EXPECT_EQ(sp.skips(), 0);
+		EXPECT_EQ(sp.budget_ns(), 0);
+	}
+}
+
+// Replies that come steadily later than the spin stretch it, up to the
+// maximum; without a maximum above the spin, it never stretches.
+TEST(SpinPolicy, StretchesToSteadyRepliesUpToTheMaximum)
+{
+	for (int max_us : {0, 1000000}) {
+		SpinPolicy sp(100, max_us);
+		EXPECT_EQ(sp.budget_ns(), 100000);
+		for (int i = 0; i < 24; ++i) {
+			// A 2 ms reply: a hit once the spin covers it.
+			const bool covered = sp.budget_ns() >= 2000000;
+			read_once(sp, covered, 2000000);
+		}
+		while (sp.skips() > 0)
+			read_once(sp, false, 2000000);
+		if (max_us)
+			EXPECT_GE(sp.budget_ns(), 1000000) << "no stretch";
+		else
+			EXPECT_EQ(sp.budget_ns(), 100000);
+	}
+	// A wait longer than the longest spin counts as that long (plus a
+	// microsecond): one stall does not blow the estimate up.
+	SpinPolicy sp(50, 500);
+	for (int i = 0; i < 64; ++i)
+		sp.waited(170000);
+	const long long steady = sp.budget_ns();
+	EXPECT_GE(steady, 340000 - 20000);
+	EXPECT_LE(steady, 500000);
+	sp.waited(10000000000LL); // a 10 s stall
+	// Still stretched, within the longest: not dropped to the plain 50 us.
+	EXPECT_GE(sp.budget_ns(), steady);
+	EXPECT_LE(sp.budget_ns(), 500000);
+}
+
+// The Stream feeds its policy: a byte that comes after the spin is a miss,
+// one already there is no hit, and a byte within a long spin is a hit.
+TEST(Stream, ReadsTellTheSpinPolicy)
+{
+	StreamPair p(2000);
+	const int late = 40000; // 40 ms after a 2 ms spin
+	for (int i = 0; i < SpinPolicy::kMissesToBackOff; ++i) {
 		EXPECT_EQ(p.s.spin_skips(), 0);
 		p.byte(late);
 	}
-	EXPECT_EQ(p.s.spin_skips(), Stream::kMinBackoff);
-	// Reads while backing off sleep at once; four more misses after it
-	// back off twice as long.
-	for (int i = 0; i < Stream::kMinBackoff; ++i)
-		p.byte(0);
+	EXPECT_EQ(p.s.spin_skips(), SpinPolicy::kMinBackoff);
+	for (int i = 0; i < SpinPolicy::kMinBackoff; ++i)
+		p.byte(0); // sleeps at once, uses a skip, says nothing
 	EXPECT_EQ(p.s.spin_skips(), 0);
-	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
-		p.byte(late);
-	EXPECT_EQ(p.s.spin_skips(), 2 * Stream::kMinBackoff);
-	for (int i = 0; i < 2 * Stream::kMinBackoff; ++i)
-		p.byte(0);
-	EXPECT_EQ(p.s.spin_skips(), 0);
-	// Bytes already there: no hit, so the back-off keeps doubling...
 	p.byte(0);
-	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
-		p.byte(late);
-	EXPECT_EQ(p.s.spin_skips(), 4 * Stream::kMinBackoff);
-	for (int i = 0; i < 4 * Stream::kMinBackoff; ++i)
-		p.byte(0);
-	// ...until a spin is answered, which resets it to the minimum (the
-	// byte comes 0.5 ms into a spin made 2 s long for this read, so that
-	// a loaded machine cannot turn it into a miss).
+	EXPECT_EQ(p.s.spin_skips(), 0);
+	// The byte comes 0.5 ms into a spin made 2 s long for this read, so
+	// that a loaded machine cannot turn it into a miss.
 	p.s.set_spin(2000000, 0);
 	p.byte(500);
-	p.s.set_spin(5000, 0);
-	EXPECT_EQ(p.s.spin_skips(), 0);
-	for (int i = 0; i < Stream::kMissesToBackOff; ++i)
+	p.s.set_spin(2000, 0);
+	for (int i = 0; i < SpinPolicy::kMissesToBackOff - 1; ++i)
 		p.byte(late);
-	EXPECT_EQ(p.s.spin_skips(), Stream::kMinBackoff);
+	EXPECT_EQ(p.s.spin_skips(), 0); // the hit reset the count of misses
 }
 
 TEST(Stream, PassesOneDescriptorWithTheBytes)
@@ -441,46 +521,16 @@ TEST(Stream, ReadAheadKeepsEveryByteInOrder)
 	EXPECT_EQ(s.read_exact_fd(got.data(), 6, fd), VACCEL_EBACKEND);
 }
 
-TEST(Stream, NoSpinningWhenTurnedOff)
-{
-	StreamPair p(0);
-	for (int i = 0; i < 2 * Stream::kMissesToBackOff; ++i) {
-		p.byte(1000);
-		EXPECT_EQ(p.s.spin_skips(), 0);
-		EXPECT_EQ(p.s.spin_budget_ns(), 0);
-	}
-}
-
-// Replies that come steadily later than the spin stretch it, up to the
-// maximum; without a maximum above the spin, it never stretches.
-TEST(Stream, SpinStretchesToSteadyRepliesUpToTheMaximum)
-{
-	for (int max_us : {0, 1000000}) {
-		StreamPair p(100, max_us);
-		EXPECT_EQ(p.s.spin_budget_ns(), 100000);
-		for (int i = 0; i < 24; ++i)
-			p.byte(2000);
-		// Backing off or not, the next spin is the plain one, or one
-		// that fits the 2 ms replies.
-		while (p.s.spin_skips() > 0)
-			p.byte(2000);
-		if (max_us)
-			EXPECT_GE(p.s.spin_budget_ns(), 1000000) << "no stretch";
-		else
-			EXPECT_EQ(p.s.spin_budget_ns(), 100000);
-	}
-}
-
 // The spin for a given history of waits (plain spin 50 us, longest 500 us,
 // all in ns): a tail beyond the longest spin caps the spin there instead
 // of dropping it to the plain one, a peer typically slower than the
 // longest spin gets the plain one (and backs off), and an uneven peer is
 // awaited at least twice its average.
-TEST(Stream, SpinBudgetForAHistoryOfWaits)
+TEST(SpinPolicy, BudgetForAHistoryOfWaits)
 {
 	const long long base = 50000, max = 500000;
 	auto budget = [&](long long avg, long long dev) {
-		return Stream::spin_budget(base, max, avg, dev);
+		return SpinPolicy::budget(base, max, avg, dev);
 	};
 	EXPECT_EQ(budget(0, 0), base);		   // no history yet
 	EXPECT_EQ(budget(400, 100), base);	   // noop round trips
@@ -492,8 +542,8 @@ TEST(Stream, SpinBudgetForAHistoryOfWaits)
 	EXPECT_EQ(budget(500001, 0), base);	   // typically longer: sleep
 	EXPECT_EQ(budget(1400000, 50000), base);   // sgemm 512
 	// Without a longest spin above the plain one, never longer than it.
-	EXPECT_EQ(Stream::spin_budget(base, 0, 170000, 10000), base);
-	EXPECT_EQ(Stream::spin_budget(base, base, 20000, 0), base);
+	EXPECT_EQ(SpinPolicy::budget(base, 0, 170000, 10000), base);
+	EXPECT_EQ(SpinPolicy::budget(base, base, 20000, 0), base);
 }
 
 // Two streams on a socket pair sharing a mailbox of @p cap bytes, as the
