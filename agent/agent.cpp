@@ -1281,30 +1281,6 @@ template <class Tensor> struct Outputs {
 	}
 };
 
-// The reply of a run: the outputs, then (tf, tflite) the status.
-void encode_outputs(Writer &w, std::vector<iovec> &iov,
-		    const std::vector<TensorDesc> &descs)
-{
-	w.put<uint32_t>((uint32_t)descs.size()).put<uint32_t>(0);
-	encode_tensor_descs(w, descs);
-	iov.push_back({w.buf().data(), w.size()});
-	for (auto &d : descs) {
-		if (d.size)
-			iov.push_back({const_cast<uint8_t *>(d.data), d.size});
-		if (padded(d.size) > d.size)
-			iov.push_back({const_cast<uint8_t *>(kZeros),
-				       padded(d.size) - d.size});
-	}
-}
-
-void encode_status(Writer &w, uint32_t code, const char *message)
-{
-	size_t n = message ? strnlen(message, kMaxStatusMessage) : 0;
-	w.put<uint32_t>(code).put<uint32_t>((uint32_t)n);
-	w.bytes(message, n);
-	w.pad();
-}
-
 } // namespace
 
 bool Connection::on_model(const Header &h, const Bytes &body)
@@ -1356,7 +1332,7 @@ bool Connection::on_model(const Header &h, const Bytes &body)
 					     (int)in.ptrs.size(), out.ptrs.data(),
 					     (int)out.ptrs.size());
 		if (!ret && !(ret = out.describe()))
-			encode_outputs(w, iov, out.descs);
+			encode_model_reply(w, iov, out.descs);
 		return reply(h, ret, iov) == 0;
 	}
 	case VACCEL_OP_TF_MODEL_RUN: {
@@ -1379,7 +1355,7 @@ bool Connection::on_model(const Header &h, const Bytes &body)
 					  out_nodes.data(), out.ptrs.data(),
 					  (int)out.ptrs.size(), &status);
 		if (!ret && !(ret = out.describe())) {
-			encode_outputs(w, iov, out.descs);
+			encode_model_reply(w, iov, out.descs);
 			encode_status(st, status.code, status.message);
 			iov.push_back({st.buf().data(), st.size()});
 		}
@@ -1396,7 +1372,7 @@ bool Connection::on_model(const Header &h, const Bytes &body)
 					      (int)in.ptrs.size(), out.ptrs.data(),
 					      (int)out.ptrs.size(), &status);
 		if (!ret && !(ret = out.describe())) {
-			encode_outputs(w, iov, out.descs);
+			encode_model_reply(w, iov, out.descs);
 			encode_status(st, status, nullptr);
 			iov.push_back({st.buf().data(), st.size()});
 		}

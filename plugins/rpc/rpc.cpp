@@ -709,19 +709,19 @@ int model_call(vaccel_session *sess, vaccel_resource *model, uint32_t op,
 	return exchange(*r, Msg::model, iov, on_reply);
 }
 
-// A tf status at the end of a reply: u32 code, u32 length, the text, padded.
+// A Stream as a source for the reply decoders of wire.hpp.
+struct StreamSource {
+	Stream &s;
+	bool read(void *p, size_t n) { return s.read_exact(p, n) == 0; }
+	bool skip(size_t n) { return s.discard(n) == 0; }
+};
+
+// A tf status at the end of a reply (wire.hpp, decode_status).
 int read_status(Stream &s, size_t len, size_t &used, uint32_t &code,
 		std::string &text)
 {
-	uint32_t n = 0;
-	if (used + 8 > len || s.read_exact(&code, 4) || s.read_exact(&n, 4) ||
-	    n > kMaxStatusMessage || used + 8 + padded(n) > len)
-		return VACCEL_EBACKEND;
-	text.resize(n);
-	if ((n && s.read_exact(text.data(), n)) || s.discard(padded(n) - n))
-		return VACCEL_ESESS;
-	used += 8 + padded(n);
-	return VACCEL_OK;
+	StreamSource src{s};
+	return decode_status(src, len, used, code, text);
 }
 
 int tf_status_reply(Stream &s, size_t len, vaccel_tf_status *status)
@@ -813,34 +813,15 @@ int model_run(vaccel_session *sess, vaccel_resource *model, uint32_t op,
 		out[i] = nullptr;
 	std::lock_guard lk(r->lock);
 	int ret = exchange(*r, Msg::model, iov, [&](Stream &s, size_t len) -> int {
-		// Descriptors first, then each output's data read straight
-		// into the tensor allocated for it.
-		uint32_t n = 0, zero = 0;
-		if (len < 8 || s.read_exact(&n, 4) || s.read_exact(&zero, 4) ||
-		    n != (uint32_t)nr_out)
-			return VACCEL_EBACKEND;
-		size_t used = 8;
-		std::vector<TensorDesc> o(n);
-		for (auto &d : o) {
-			uint32_t nd = 0;
-			if (used + 8 > len || s.read_exact(&d.dtype, 4) ||
-			    s.read_exact(&nd, 4) || nd > kMaxDims)
-				return VACCEL_EBACKEND;
-			d.dims.resize(nd);
-			used += 8 + 8 * nd + 8;
-			if (used > len || (nd && s.read_exact(d.dims.data(), 8 * nd)) ||
-			    s.read_exact(&d.size, 8))
-				return VACCEL_EBACKEND;
-			for (int64_t x : d.dims)
-				if (x < 0)
-					return VACCEL_EBACKEND;
-		}
-		if (s.discard(padded(used) - used))
-			return VACCEL_EBACKEND;
-		used = padded(used);
-		for (uint32_t i = 0; i < n; ++i) {
-			if (used + padded(o[i].size) > len)
-				return VACCEL_EBACKEND;
+		// Descriptors first (wire.hpp), then each output's data read
+		// straight into the tensor allocated for it.
+		StreamSource src{s};
+		size_t used = 0;
+		std::vector<TensorDesc> o;
+		if (int bad = decode_model_reply_head(src, len, (uint32_t)nr_out,
+						      o, used))
+			return bad;
+		for (size_t i = 0; i < o.size(); ++i) {
 			if (int a = alloc(&out[i], o[i]))
 				return a;
 			if ((o[i].size && s.read_exact(out[i]->data, o[i].size)) ||

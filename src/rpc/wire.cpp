@@ -156,6 +156,30 @@ bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out)
 	return r.ok();
 }
 
+void encode_model_reply(Writer &w, std::vector<iovec> &iov,
+			const std::vector<TensorDesc> &outputs)
+{
+	static const uint8_t zeros[kAlign] = {};
+	w.put<uint32_t>((uint32_t)outputs.size()).put<uint32_t>(0);
+	encode_tensor_descs(w, outputs);
+	iov.push_back({w.buf().data(), w.size()});
+	for (auto &d : outputs) {
+		if (d.size)
+			iov.push_back({const_cast<uint8_t *>(d.data), d.size});
+		if (padded(d.size) > d.size)
+			iov.push_back({const_cast<uint8_t *>(zeros),
+				       padded(d.size) - d.size});
+	}
+}
+
+void encode_status(Writer &w, uint32_t code, const char *message)
+{
+	size_t n = message ? strnlen(message, kMaxStatusMessage) : 0;
+	w.put<uint32_t>(code).put<uint32_t>((uint32_t)n);
+	w.bytes(message, n);
+	w.pad();
+}
+
 bool is_model_run(uint32_t op)
 {
 	return op == VACCEL_OP_TORCH_MODEL_RUN || op == VACCEL_OP_TF_MODEL_RUN ||

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <string>
 #include <vector>
+#include <sys/uio.h>
+
+#include "vaccel/error.h"
 
 namespace vaccel::rpc {
 
@@ -231,6 +234,105 @@ void encode_tensor_descs(Writer &w, const std::vector<TensorDesc> &t);
 bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out);
 
 int decode_model(const uint8_t *body, size_t len, ModelRequest &out);
+
+// The reply of a MODEL run: u32 number of outputs, u32 0, their
+// descriptors (encode_tensor_descs, padded), each output's bytes, padded;
+// then for tf and tflite runs a status. The header goes to @p w, which
+// @p iov's next entry points at, and each output's bytes are gathered from
+// where they are (the descriptors' data) into @p iov.
+void encode_model_reply(Writer &w, std::vector<iovec> &iov,
+			const std::vector<TensorDesc> &outputs);
+// A status: u32 code, u32 length, the text (at most kMaxStatusMessage
+// bytes, cut there), padded.
+void encode_status(Writer &w, uint32_t code, const char *message);
+
+// The decoders read from a source with `bool read(void *p, size_t n)` and
+// `bool skip(size_t n)` (false: the stream broke), so that a client reads a
+// reply straight from its socket into the tensors it allocates. @p len is
+// the body's length and @p used what of it was read before; each returns 0
+// or VACCEL_EBACKEND (the bytes are not a reply, or a read failed), and the
+// status decoder VACCEL_ESESS where the text could not be read.
+
+// The header and descriptors of a run's reply of @p expect outputs; then
+// @p used is where the first output's bytes begin.
+template <class Src>
+int decode_model_reply_head(Src &src, size_t len, uint32_t expect,
+			    std::vector<TensorDesc> &out, size_t &used)
+{
+	uint32_t n = 0, zero = 0;
+	if (len < used + 8 || !src.read(&n, 4) || !src.read(&zero, 4) ||
+	    n != expect || n > kMaxTensors)
+		return VACCEL_EBACKEND;
+	used += 8;
+	out.assign(n, TensorDesc{});
+	for (auto &d : out) {
+		uint32_t nd = 0;
+		if (used + 8 > len || !src.read(&d.dtype, 4) ||
+		    !src.read(&nd, 4) || nd > kMaxDims)
+			return VACCEL_EBACKEND;
+		d.dims.resize(nd);
+		used += 8 + 8 * (size_t)nd + 8;
+		if (used > len || (nd && !src.read(d.dims.data(), 8 * nd)) ||
+		    !src.read(&d.size, 8))
+			return VACCEL_EBACKEND;
+		for (int64_t x : d.dims)
+			if (x < 0)
+				return VACCEL_EBACKEND;
+	}
+	if (!src.skip(padded(used) - used))
+		return VACCEL_EBACKEND;
+	used = padded(used);
+	// Every output's bytes must fit what is left.
+	size_t need = used;
+	for (auto &d : out) {
+		if (d.size > len || padded(d.size) > len - need)
+			return VACCEL_EBACKEND;
+		need += padded(d.size);
+	}
+	return 0;
+}
+
+template <class Src>
+int decode_status(Src &src, size_t len, size_t &used, uint32_t &code,
+		  std::string &text)
+{
+	uint32_t n = 0;
+	if (used + 8 > len || !src.read(&code, 4) || !src.read(&n, 4) ||
+	    n > kMaxStatusMessage || used + 8 + padded(n) > len)
+		return VACCEL_EBACKEND;
+	text.resize(n);
+	if ((n && !src.read(text.data(), n)) || !src.skip(padded(n) - n))
+		return VACCEL_ESESS;
+	used += 8 + padded(n);
+	return 0;
+}
+
+// A source over bytes in memory (tests, fuzzing).
+class BufSource {
+public:
+	BufSource(const uint8_t *p, size_t n) : p_(p), n_(n) {}
+	bool read(void *out, size_t n)
+	{
+		if (n > n_ - at_)
+			return false;
+		if (n)
+			std::memcpy(out, p_ + at_, n);
+		at_ += n;
+		return true;
+	}
+	bool skip(size_t n)
+	{
+		if (n > n_ - at_)
+			return false;
+		at_ += n;
+		return true;
+	}
+	const uint8_t *here() const { return p_ + at_; }
+
+private:
+	const uint8_t *p_;
+	size_t n_, at_ = 0;
+};
 
 // Decode the body of an OP request. Returns 0 or a VACCEL_E* code; never
 // reads outside [body, body + len). @p max_write bounds what the agent will

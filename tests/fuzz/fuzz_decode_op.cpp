@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the agent's decoders of OP and MODEL bodies, the part of the wire
-// that walks guest-controlled sizes. Anything it accepts must lie inside the
+// that walks guest-controlled sizes, and the client's decoder of a MODEL
+// run's reply (agent-controlled sizes). Anything it accepts must lie inside the
 // buffer and within the output budget, or inside the arena.
 #include "rpc/wire.hpp"
 
@@ -34,6 +35,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (op.write_total > budget)
 			abort();
+	}
+	// A MODEL run's reply, as a client reads it: the descriptors, the
+	// outputs' bytes (which must fit the body), then a status.
+	{
+		vaccel::rpc::BufSource src(body, size);
+		std::vector<vaccel::rpc::TensorDesc> outs;
+		size_t used = 0;
+		const uint32_t expect = size ? body[0] % 4 : 0;
+		if (vaccel::rpc::decode_model_reply_head(src, size, expect, outs,
+							 used) == 0) {
+			for (auto &d : outs) {
+				if (d.dims.size() > vaccel::rpc::kMaxDims ||
+				    vaccel::rpc::padded(d.size) > size - used)
+					abort();
+				if (!src.skip(vaccel::rpc::padded(d.size)))
+					abort();
+				used += vaccel::rpc::padded(d.size);
+			}
+			uint32_t code;
+			std::string text;
+			if (vaccel::rpc::decode_status(src, size, used, code,
+						       text) == 0 &&
+			    (used > size ||
+			     text.size() > vaccel::rpc::kMaxStatusMessage))
+				abort();
+		}
 	}
 	free(body);
 	return 0;

@@ -220,6 +220,133 @@ TEST(Wire, DecodeOpSharedArgs)
 	EXPECT_EQ(dec(sg, {}, {{F, 4, 0, 8}}), VACCEL_EINVAL);
 }
 
+// The body a MODEL run's reply makes: header, descriptors, outputs'
+// bytes, a status; gathered from iovecs as the agent sends it.
+std::vector<uint8_t> model_reply(const std::vector<TensorDesc> &outs,
+				 uint32_t code, const char *message)
+{
+	Writer w, st;
+	std::vector<iovec> iov;
+	encode_model_reply(w, iov, outs);
+	encode_status(st, code, message);
+	iov.push_back({st.buf().data(), st.size()});
+	std::vector<uint8_t> body;
+	for (auto &v : iov)
+		body.insert(body.end(), (uint8_t *)v.iov_base,
+			    (uint8_t *)v.iov_base + v.iov_len);
+	return body;
+}
+
+TEST(Wire, ModelReplyRoundTrip)
+{
+	const float f[5] = {1, 2, 3, 4, 5};
+	const int64_t l[2] = {-1, 1LL << 40};
+	std::vector<TensorDesc> outs(3);
+	outs[0].dtype = 1;
+	outs[0].dims = {5};
+	outs[0].size = sizeof f;
+	outs[0].data = (const uint8_t *)f;
+	outs[1].dtype = 9;
+	outs[1].dims = {1, 2};
+	outs[1].size = sizeof l;
+	outs[1].data = (const uint8_t *)l;
+	outs[2].dtype = 3; // a scalar of no bytes, no dimensions
+	auto body = model_reply(outs, 7, "all fine");
+	EXPECT_EQ(body.size() % kAlign, 0u);
+
+	BufSource src(body.data(), body.size());
+	std::vector<TensorDesc> got;
+	size_t used = 0;
+	ASSERT_EQ(decode_model_reply_head(src, body.size(), 3, got, used), 0);
+	ASSERT_EQ(got.size(), 3u);
+	for (size_t i = 0; i < 3; ++i) {
+		EXPECT_EQ(got[i].dtype, outs[i].dtype);
+		EXPECT_EQ(got[i].dims, outs[i].dims);
+		EXPECT_EQ(got[i].size, outs[i].size);
+		std::vector<uint8_t> bytes(got[i].size);
+		ASSERT_TRUE(src.read(bytes.data(), bytes.size()));
+		ASSERT_TRUE(src.skip(padded(got[i].size) - got[i].size));
+		used += padded(got[i].size);
+		if (got[i].size)
+			EXPECT_EQ(std::memcmp(bytes.data(), outs[i].data,
+					      got[i].size),
+				  0);
+	}
+	uint32_t code = 0;
+	std::string text;
+	ASSERT_EQ(decode_status(src, body.size(), used, code, text), 0);
+	EXPECT_EQ(code, 7u);
+	EXPECT_EQ(text, "all fine");
+	EXPECT_EQ(used, body.size());
+
+	// Another count than asked for, or a body cut anywhere: refused.
+	BufSource again(body.data(), body.size());
+	used = 0;
+	EXPECT_EQ(decode_model_reply_head(again, body.size(), 2, got, used),
+		  VACCEL_EBACKEND);
+	for (size_t cut = 0; cut < body.size(); cut += 4) {
+		BufSource part(body.data(), cut);
+		size_t u = 0;
+		int head = decode_model_reply_head(part, cut, 3, got, u);
+		if (head == 0) { // the head fits: then the outputs do not
+			size_t need = u;
+			for (auto &d : got)
+				need += padded(d.size);
+			EXPECT_LE(need, cut);
+			size_t at = need;
+			BufSource rest(body.data() + need, cut - need);
+			EXPECT_NE(decode_status(rest, cut, at, code, text), 0)
+				<< "cut at " << cut;
+		}
+	}
+}
+
+TEST(Wire, ModelReplyRefusesLies)
+{
+	auto head = [](uint32_t n, uint32_t nd, int64_t dim, uint64_t size) {
+		Writer w;
+		w.put<uint32_t>(n).put<uint32_t>(0).put<uint32_t>(1).put<uint32_t>(nd);
+		for (uint32_t i = 0; i < nd && i < 16; ++i)
+			w.put<int64_t>(dim);
+		w.put<uint64_t>(size);
+		w.pad();
+		std::vector<uint8_t> b(w.buf().begin(), w.buf().end());
+		b.resize(b.size() + 64, 0);
+		return b;
+	};
+	auto decode = [](const std::vector<uint8_t> &b, uint32_t expect) {
+		BufSource src(b.data(), b.size());
+		std::vector<TensorDesc> got;
+		size_t used = 0;
+		return decode_model_reply_head(src, b.size(), expect, got, used);
+	};
+	EXPECT_EQ(decode(head(1, 1, 4, 16), 1), 0);
+	EXPECT_EQ(decode(head(1, kMaxDims + 1, 4, 16), 1), VACCEL_EBACKEND);
+	EXPECT_EQ(decode(head(1, 1, -4, 16), 1), VACCEL_EBACKEND);
+	EXPECT_EQ(decode(head(1, 1, 4, 1ULL << 40), 1), VACCEL_EBACKEND);
+	EXPECT_EQ(decode(head(1, 1, 4, ~0ULL), 1), VACCEL_EBACKEND);
+	EXPECT_EQ(decode(head(kMaxTensors + 1, 1, 4, 16), kMaxTensors + 1),
+		  VACCEL_EBACKEND);
+	// A status longer than the limit, or than the body.
+	Writer w;
+	w.put<uint32_t>(0).put<uint32_t>(kMaxStatusMessage + 1);
+	std::vector<uint8_t> b(w.buf().begin(), w.buf().end());
+	b.resize(b.size() + kMaxStatusMessage + 8, 'x');
+	BufSource src(b.data(), b.size());
+	size_t used = 0;
+	uint32_t code;
+	std::string text;
+	EXPECT_EQ(decode_status(src, b.size(), used, code, text), VACCEL_EBACKEND);
+	// A message past the limit is cut when encoded.
+	std::string big(kMaxStatusMessage + 100, 'y');
+	Writer st;
+	encode_status(st, 1, big.c_str());
+	BufSource s2(st.buf().data(), st.size());
+	used = 0;
+	ASSERT_EQ(decode_status(s2, st.size(), used, code, text), 0);
+	EXPECT_EQ(text.size(), kMaxStatusMessage);
+}
+
 TEST(Wire, DecodeOpSurvivesRandomInput)
 {
 	std::mt19937_64 rng(12345);
