@@ -21,7 +21,8 @@ flags=(-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 	-Isrc -Iinclude -Iplugins -Ibuild/include -Ibuild-release/include)
 
 # The runtime, the wire code and the two plugins, instrumented for coverage.
-sources=(src/core/*.cpp src/ops/*.cpp src/rpc/*.cpp agent/metrics.cpp plugins/exec/exec.cpp
+sources=(src/core/*.cpp src/ops/*.cpp src/rpc/*.cpp agent/metrics.cpp agent/connection.cpp
+	agent/model.cpp agent/options.cpp plugins/exec/exec.cpp
 	plugins/noop/noop.c)
 stamp=$(find src include agent plugins/common plugins/noop plugins/exec "$0" \
 	-type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)

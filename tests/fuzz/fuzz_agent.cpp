@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: everything a guest can send the agent on one
-// connection, served by the agent's own connection code (agent/agent.cpp,
-// compiled in here) with the noop and exec plugins built in.
+// connection, served by the agent's own connection code (agent/connection.cpp,
+// agent/model.cpp, linked in) with the noop and exec plugins built in.
 //
 // The input is a sequence of records, [type: 1 byte][length: 2 bytes LE]
 // [body: length bytes]. A guest thread sends a valid HELLO, then each
@@ -18,12 +18,12 @@
 // are small so that their refusals are reached: a memory budget that an
 // arena or a few large frames exhaust, a cache quota a few blobs exceed,
 // and an --exec-dir (empty) so that exec paths are resolved and checked.
-#define main vaccel_agent_main
-#include "../../agent/agent.cpp"
-#undef main
+#include "../../agent/agent.hpp"
 
 #include <sys/socket.h>
 #include <thread>
+
+using namespace vaccel::agent;
 
 namespace {
 
