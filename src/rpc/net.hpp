@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Addresses (unix:///path, tcp://host:port, vsock://cid:port), sockets and a
-// framed connection with deadlines and optional spinning before sleeping.
+// Addresses (unix:///path, tcp://host:port, vsock://cid:port) and their
+// sockets (address.cpp); a framed connection with deadlines and the
+// shared-memory mailbox (stream.cpp); when its reads spin before sleeping
+// (SpinPolicy, spin.cpp).
 #pragma once
 
 #include <cstddef>
