@@ -35,6 +35,7 @@
 #include "rpc/net.hpp"
 #include "rpc/sha256.hpp"
 #include "rpc/wire.hpp"
+#include "ops/layout.hpp"
 
 #include <cinttypes>
 #include <cstdlib>
@@ -45,10 +46,12 @@
 #include <mutex>
 #include <sys/stat.h>
 #include <unordered_map>
+#include <type_traits>
 #include <vector>
 
 using namespace vaccel::rpc;
 using namespace vaccel::rpc::client;
+using vaccel::ops::Layout;
 
 namespace {
 
@@ -180,9 +183,56 @@ template <class T> A val(const T &v, vaccel_arg_type_t t)
 	return A{&v, sizeof(T), t};
 }
 
+// An input of an operation: the bytes at @p buf; an output: where its bytes
+// go (@p inout: it is sent too, as it is read as well).
+struct In {
+	const void *buf;
+	size_t size;
+};
+struct Out {
+	void *buf;
+	size_t size;
+	bool inout = false;
+};
+template <class T> In in(const T &v)
+{
+	return In{&v, sizeof(T)};
+}
+
+// Send operation @p Op in its generic form: the row of src/ops/layout.hpp
+// gives the args' number (checked here at compile time) and their types,
+// and the agent decodes them by the same row.
+template <vaccel_op_type_t Op, class... Args>
+int forward(vaccel_session *sess, const Args &...args)
+{
+	constexpr const Layout &l = vaccel::ops::kLayouts[Op];
+	constexpr size_t nr = (size_t{std::is_same_v<Args, In>} + ... + 0);
+	constexpr size_t nw = (size_t{std::is_same_v<Args, Out>} + ... + 0);
+	static_assert(nr + nw == sizeof...(Args), "In and Out args only");
+	static_assert(l.generic && !l.rest && !l.pass);
+	static_assert(nr == l.read.size() && nw == l.write.size(),
+		      "the args differ from the operation's row in "
+		      "src/ops/layout.hpp");
+	A rd[nr ? nr : 1], wr[nw ? nw : 1];
+	size_t i = 0, o = 0;
+	[[maybe_unused]] auto put = [&](const auto &a) {
+		using T = std::decay_t<decltype(a)>;
+		if constexpr (std::is_same_v<T, In>) {
+			rd[i] = A{a.buf, a.size, l.read[i].wire()};
+			++i;
+		} else {
+			wr[o] = A{a.buf, a.size, l.write[o].wire(),
+				  a.inout ? kArgInOut : 0u};
+			++o;
+		}
+	};
+	(put(args), ...);
+	return call_op(sess, Op, rd, nr, wr, nw);
+}
+
 int rpc_noop(vaccel_session *sess)
 {
-	return call_op(sess, VACCEL_OP_NOOP, nullptr, 0, nullptr, 0);
+	return forward<VACCEL_OP_NOOP>(sess);
 }
 
 int64_t extent(int64_t rows, int64_t cols, int64_t ld)
@@ -194,22 +244,15 @@ int rpc_sgemm(vaccel_session *sess, int64_t m, int64_t n, int64_t k,
 	      float alpha, float *a, int64_t lda, float *b, int64_t ldb,
 	      float beta, float *c, int64_t ldc)
 {
-	A rd[] = {val(m, VACCEL_ARG_INT64),
-		  val(n, VACCEL_ARG_INT64),
-		  val(k, VACCEL_ARG_INT64),
-		  val(alpha, VACCEL_ARG_FLOAT32),
-		  {a, (size_t)extent(m, k, lda) * 4, VACCEL_ARG_FLOAT32_ARRAY},
-		  val(lda, VACCEL_ARG_INT64),
-		  {b, (size_t)extent(k, n, ldb) * 4, VACCEL_ARG_FLOAT32_ARRAY},
-		  val(ldb, VACCEL_ARG_INT64),
-		  val(beta, VACCEL_ARG_FLOAT32),
-		  val(ldc, VACCEL_ARG_INT64)};
 	// C is read (beta * C) and written. With beta 0 it is only written,
 	// but where rows have gaps (ldc > n) those keep the caller's bytes, as
 	// locally: then it is sent too.
-	A wr[] = {{c, (size_t)extent(m, n, ldc) * 4, VACCEL_ARG_FLOAT32_ARRAY,
-		   beta != 0.0F || (m > 1 && ldc > n) ? kArgInOut : 0u}};
-	return call_op(sess, VACCEL_OP_BLAS_SGEMM, rd, 10, wr, 1);
+	return forward<VACCEL_OP_BLAS_SGEMM>(
+		sess, in(m), in(n), in(k), in(alpha),
+		In{a, (size_t)extent(m, k, lda) * 4}, in(lda),
+		In{b, (size_t)extent(k, n, ldb) * 4}, in(ldb), in(beta), in(ldc),
+		Out{c, (size_t)extent(m, n, ldc) * 4,
+		    beta != 0.0F || (m > 1 && ldc > n)});
 }
 
 int exec_common(vaccel_session *sess, vaccel_op_type_t op, A head0,
@@ -262,58 +305,50 @@ int rpc_image(vaccel_session *sess, const void *img, unsigned char *out_text,
 	      unsigned char *out_imgname, size_t len_img, size_t len_out_text,
 	      size_t len_out_imgname)
 {
-	A rd[] = {{img, len_img, VACCEL_ARG_BUFFER}};
-	A wr[] = {{out_imgname, len_out_imgname, VACCEL_ARG_UCHAR_ARRAY},
-		  {out_text, len_out_text, VACCEL_ARG_UCHAR_ARRAY}};
-	return call_op(sess, Op, rd, 1, wr, Op == VACCEL_OP_IMAGE_CLASSIFY ? 2 : 1);
+	if constexpr (Op == VACCEL_OP_IMAGE_CLASSIFY)
+		return forward<Op>(sess, In{img, len_img},
+				   Out{out_imgname, len_out_imgname},
+				   Out{out_text, len_out_text});
+	else
+		return forward<Op>(sess, In{img, len_img},
+				   Out{out_imgname, len_out_imgname});
 }
 
 int rpc_arraycopy(vaccel_session *sess, int a[], int out_a[], size_t n)
 {
-	A rd[] = {{a, n * sizeof(int), VACCEL_ARG_INT32_ARRAY}};
-	A wr[] = {{out_a, n * sizeof(int), VACCEL_ARG_INT32_ARRAY}};
-	return call_op(sess, VACCEL_OP_FPGA_ARRAYCOPY, rd, 1, wr, 1);
+	return forward<VACCEL_OP_FPGA_ARRAYCOPY>(sess, In{a, n * sizeof(int)},
+						 Out{out_a, n * sizeof(int)});
 }
 
 int rpc_mmult(vaccel_session *sess, float a[], float b[], float c[], size_t n)
 {
-	A rd[] = {{a, n * 4, VACCEL_ARG_FLOAT32_ARRAY},
-		  {b, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
-	A wr[] = {{c, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
-	return call_op(sess, VACCEL_OP_FPGA_MMULT, rd, 2, wr, 1);
+	return forward<VACCEL_OP_FPGA_MMULT>(sess, In{a, n * 4}, In{b, n * 4},
+					     Out{c, n * 4});
 }
 
 int rpc_parallel(vaccel_session *sess, float a[], float b[], float add[],
 		 float mult[], size_t n)
 {
-	A rd[] = {{a, n * 4, VACCEL_ARG_FLOAT32_ARRAY},
-		  {b, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
-	A wr[] = {{add, n * 4, VACCEL_ARG_FLOAT32_ARRAY},
-		  {mult, n * 4, VACCEL_ARG_FLOAT32_ARRAY}};
-	return call_op(sess, VACCEL_OP_FPGA_PARALLEL, rd, 2, wr, 2);
+	return forward<VACCEL_OP_FPGA_PARALLEL>(sess, In{a, n * 4}, In{b, n * 4},
+						Out{add, n * 4},
+						Out{mult, n * 4});
 }
 
 int rpc_vadd(vaccel_session *sess, float a[], float b[], float c[],
 	     size_t len_a, size_t len_b)
 {
-	A rd[] = {{a, len_a * 4, VACCEL_ARG_FLOAT32_ARRAY},
-		  {b, len_b * 4, VACCEL_ARG_FLOAT32_ARRAY}};
-	A wr[] = {{c, (len_a > len_b ? len_a : len_b) * 4,
-		   VACCEL_ARG_FLOAT32_ARRAY}};
-	return call_op(sess, VACCEL_OP_FPGA_VECTORADD, rd, 2, wr, 1);
+	return forward<VACCEL_OP_FPGA_VECTORADD>(
+		sess, In{a, len_a * 4}, In{b, len_b * 4},
+		Out{c, (len_a > len_b ? len_a : len_b) * 4});
 }
 
-int rpc_minmax(vaccel_session *sess, const double *in, int ndata, int low,
-	       int high, double *out, double *min, double *max)
+int rpc_minmax(vaccel_session *sess, const double *indata, int ndata,
+	       int low, int high, double *out, double *min, double *max)
 {
-	A rd[] = {{in, (size_t)ndata * 8, VACCEL_ARG_FLOAT64_ARRAY},
-		  val(ndata, VACCEL_ARG_INT32),
-		  val(low, VACCEL_ARG_INT32),
-		  val(high, VACCEL_ARG_INT32)};
-	A wr[] = {{out, (size_t)ndata * 8, VACCEL_ARG_FLOAT64_ARRAY},
-		  {min, 8, VACCEL_ARG_FLOAT64},
-		  {max, 8, VACCEL_ARG_FLOAT64}};
-	return call_op(sess, VACCEL_OP_MINMAX, rd, 4, wr, 3);
+	return forward<VACCEL_OP_MINMAX>(
+		sess, In{indata, (size_t)ndata * 8}, in(ndata), in(low),
+		in(high), Out{out, (size_t)ndata * 8}, Out{min, 8},
+		Out{max, 8});
 }
 
 int rpc_opencv(vaccel_session *sess, vaccel_arg *read, int nr_read,

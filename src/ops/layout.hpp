@@ -5,8 +5,9 @@
 // shared-memory arena. From it come
 //   - genop's decoding and checking of every argument (src/ops/genop.cpp),
 //     which then calls the typed entry point;
-//   - which arguments the rpc transport may place in the arena
-//     (src/rpc/wire.cpp);
+//   - the types and number of the args the rpc transport sends for an op
+//     (plugins/rpc/rpc.cpp, forward()), and which of them it may place in
+//     the arena (src/rpc/wire.cpp);
 //   - the table of docs/api.md, "genop argument layouts", which a test
 //     renders from here and finds there word for word.
 // The rpc plugin forwards every operation as this form, and the agent
@@ -31,11 +32,19 @@
 namespace vaccel::ops {
 
 // One argument. type VACCEL_ARG_MAX: bytes of any type (the fpga and minmax
-// layouts take untyped arrays; the typed function checks their sizes).
+// layouts take untyped arrays; the typed function checks their sizes), sent
+// by the rpc transport as @c sent.
 struct Slot {
 	const char *name;
 	vaccel_arg_type_t type;
 	const char *doc; // the type as docs/api.md names it
+	vaccel_arg_type_t sent = VACCEL_ARG_MAX;
+
+	// The type the rpc transport gives this arg.
+	constexpr vaccel_arg_type_t wire() const
+	{
+		return type == VACCEL_ARG_MAX ? sent : type;
+	}
 };
 
 struct Layout {
@@ -57,6 +66,9 @@ namespace layout_detail {
 constexpr vaccel_arg_type_t I64 = VACCEL_ARG_INT64, I32 = VACCEL_ARG_INT32,
 			    F32 = VACCEL_ARG_FLOAT32,
 			    F32S = VACCEL_ARG_FLOAT32_ARRAY,
+			    I32S = VACCEL_ARG_INT32_ARRAY,
+			    F64 = VACCEL_ARG_FLOAT64,
+			    F64S = VACCEL_ARG_FLOAT64_ARRAY,
 			    STR = VACCEL_ARG_STRING, BUF = VACCEL_ARG_BUFFER,
 			    UCH = VACCEL_ARG_UCHAR_ARRAY, ANY = VACCEL_ARG_MAX;
 
@@ -77,20 +89,21 @@ inline constexpr Slot kSgemmRead[] = {
 	{"ldb", I64, "INT64"}, {"beta", F32, "FLOAT32"},
 	{"ldc", I64, "INT64"}};
 inline constexpr Slot kSgemmWrite[] = {{"c", F32S, "FLOAT32_ARRAY"}};
-inline constexpr Slot kCopyRead[] = {{"a", ANY, "int array"}};
-inline constexpr Slot kCopyWrite[] = {{"out_a", ANY, "int array"}};
-inline constexpr Slot kTwoFloatArrays[] = {{"a", ANY, "float array"},
-					   {"b", ANY, "float array"}};
-inline constexpr Slot kFloatC[] = {{"c", ANY, "float array"}};
-inline constexpr Slot kParallelWrite[] = {{"add_output", ANY, "float array"},
-					  {"mult_output", ANY, "float array"}};
-inline constexpr Slot kMinmaxRead[] = {{"indata", ANY, "double array"},
-				       {"ndata", ANY, "int"},
-				       {"low_threshold", ANY, "int"},
-				       {"high_threshold", ANY, "int"}};
-inline constexpr Slot kMinmaxWrite[] = {{"outdata", ANY, "double array"},
-					{"min", ANY, "double"},
-					{"max", ANY, "double"}};
+inline constexpr Slot kCopyRead[] = {{"a", ANY, "int array", I32S}};
+inline constexpr Slot kCopyWrite[] = {{"out_a", ANY, "int array", I32S}};
+inline constexpr Slot kTwoFloatArrays[] = {{"a", ANY, "float array", F32S},
+					   {"b", ANY, "float array", F32S}};
+inline constexpr Slot kFloatC[] = {{"c", ANY, "float array", F32S}};
+inline constexpr Slot kParallelWrite[] = {
+	{"add_output", ANY, "float array", F32S},
+	{"mult_output", ANY, "float array", F32S}};
+inline constexpr Slot kMinmaxRead[] = {{"indata", ANY, "double array", F64S},
+				       {"ndata", ANY, "int", I32},
+				       {"low_threshold", ANY, "int", I32},
+				       {"high_threshold", ANY, "int", I32}};
+inline constexpr Slot kMinmaxWrite[] = {{"outdata", ANY, "double array", F64S},
+					{"min", ANY, "double", F64},
+					{"max", ANY, "double", F64}};
 
 constexpr std::span<const Slot> none()
 {
@@ -147,6 +160,16 @@ static_assert([] {
 	for (size_t i = 0; i < kLayouts.size(); ++i)
 		if (!kLayouts[i].name)
 			return false;
+	return true;
+}());
+
+// Every slot of a row with a fixed form has a type to send.
+static_assert([] {
+	for (const Layout &l : kLayouts)
+		for (auto slots : {l.read, l.write})
+			for (const Slot &sl : slots)
+				if (sl.wire() == VACCEL_ARG_MAX)
+					return false;
 	return true;
 }());
 
