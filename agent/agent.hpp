@@ -380,7 +380,7 @@ private:
 	bool on_session_release(const Header &h, Reader &r);
 	bool on_blob_query(const Header &h, Reader &r);
 	bool on_blob_put(const Header &h, const Bytes &body);
-	bool on_register(const Header &h, Reader &r);
+	bool on_register(const Header &h, const Bytes &body);
 	bool on_unregister(const Header &h, Reader &r);
 	bool on_op(const Header &h, const Bytes &body);
 	bool on_model(const Header &h, const Bytes &body);

@@ -233,7 +233,7 @@ bool Connection::handle(const Header &h, const Bytes &body)
 	case Msg::blob_put:
 		return on_blob_put(h, body);
 	case Msg::resource_register:
-		return on_register(h, r);
+		return on_register(h, body);
 	case Msg::resource_unregister:
 		return on_unregister(h, r);
 	case Msg::op:
@@ -433,33 +433,18 @@ bool Connection::on_blob_put(const Header &h, const Bytes &body)
 	return reply(h, 0) == 0;
 }
 
-bool Connection::on_register(const Header &h, Reader &r)
+bool Connection::on_register(const Header &h, const Bytes &body)
 {
-	int64_t sid = 0;
-	uint32_t type = 0, n = 0;
-	if (!r.get(sid) || !r.get(type) || !r.get(n) || n == 0 || n > kMaxBlobs)
+	RegisterRequest req;
+	if (!decode_register(body.data(), body.size(), req))
 		return false;
-	struct In {
-		Digest d;
-		std::string name;
-	};
-	std::vector<In> in(n);
-	for (auto &b : in) {
-		const uint8_t *d = r.take(32);
-		uint16_t len = 0;
-		if (!d || !r.get(len) || len == 0 || len > kMaxName)
-			return false;
-		const uint8_t *name = r.take(len);
-		if (!name)
-			return false;
-		memcpy(b.d.data(), d, 32);
-		b.name.assign((const char *)name, len);
+	for (auto &b : req.blobs)
 		if (b.name.find('\0') != std::string::npos ||
 		    b.name.find('/') != std::string::npos)
 			return reply(h, VACCEL_EINVAL) == 0;
-	}
-	if (r.left())
-		return false;
+	const int64_t sid = req.session;
+	const uint32_t type = req.type, n = (uint32_t)req.blobs.size();
+	const auto &in = req.blobs;
 	vaccel_session *s = session(sid);
 	if (!s || type >= VACCEL_RESOURCE_MAX)
 		return reply(h, VACCEL_EINVAL) == 0;
@@ -476,7 +461,7 @@ bool Connection::on_register(const Header &h, Reader &r)
 	std::vector<const vaccel_blob *> ptrs;
 	int ret = 0;
 	for (uint32_t i = 0; i < n && !ret; ++i) {
-		auto bytes = cache.get(in[i].d, peer_key_);
+		auto bytes = cache.get(in[i].hash, peer_key_);
 		if (!bytes || bytes->empty()) {
 			ret = VACCEL_ENOENT;
 			break;

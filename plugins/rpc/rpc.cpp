@@ -111,16 +111,13 @@ int call_op(vaccel_session *sess, vaccel_op_type_t op, const A *rd, size_t nr,
 	const std::vector<uint64_t> plan = arena_plan(*r, op, rd, nr, wr, nw);
 	auto at = [&](size_t i) { return plan.empty() ? kNotShared : plan[i]; };
 	Writer meta;
-	meta.put<int64_t>(r->sid).put<uint32_t>(op).put<uint32_t>((uint32_t)nr).put<uint32_t>(
-		(uint32_t)nw);
+	encode_op_head(meta, r->sid, op, (uint32_t)nr, (uint32_t)nw);
 	for (size_t i = 0; i < nr + nw; ++i) {
 		const A &a = i < nr ? rd[i] : wr[i - nr];
 		bool sh = at(i) != kNotShared;
-		meta.put<uint32_t>(a.type)
-			.put<uint32_t>(a.custom_id)
-			.put<uint32_t>(a.flags | (sh ? kArgShared : 0u))
-			.put<uint32_t>(sh ? (uint32_t)at(i) : 0u)
-			.put<uint64_t>(a.size);
+		encode_arg_desc(meta, ArgDesc{a.type, a.custom_id,
+					      a.flags | (sh ? kArgShared : 0u),
+					      sh ? (uint32_t)at(i) : 0u, a.size});
 	}
 	meta.pad();
 	std::vector<iovec> iov{{}, {meta.buf().data(), meta.size()}};
@@ -679,13 +676,13 @@ int resource_register(vaccel_resource *res, vaccel_session *sess)
 		if ((ret = exchange(*r, Msg::blob_put, put, no_body)))
 			return ret;
 	}
-	Writer reg;
-	reg.put<int64_t>(r->sid).put<uint32_t>(res->type).put<uint32_t>(
-		(uint32_t)blobs.size());
+	RegisterRequest req;
+	req.session = r->sid;
+	req.type = res->type;
 	for (auto &b : blobs)
-		reg.bytes(b.hash.data(), 32)
-			.put<uint16_t>((uint16_t)b.name.size())
-			.bytes(b.name.data(), b.name.size());
+		req.blobs.push_back(RegisterBlob{b.hash, b.name});
+	Writer reg;
+	encode_register(reg, req);
 	std::vector<iovec> iov2{{}, {reg.buf().data(), reg.size()}};
 	int64_t rid = 0;
 	if ((ret = exchange(*r, Msg::resource_register, iov2, read_value(rid))))

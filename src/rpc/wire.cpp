@@ -156,6 +156,38 @@ bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out)
 	return r.ok();
 }
 
+void encode_register(Writer &w, const RegisterRequest &req)
+{
+	w.put<int64_t>(req.session).put<uint32_t>(req.type).put<uint32_t>(
+		(uint32_t)req.blobs.size());
+	for (auto &b : req.blobs)
+		w.bytes(b.hash.data(), b.hash.size())
+			.put<uint16_t>((uint16_t)b.name.size())
+			.bytes(b.name.data(), b.name.size());
+}
+
+bool decode_register(const uint8_t *body, size_t len, RegisterRequest &out)
+{
+	Reader r(body, len);
+	uint32_t n = 0;
+	if (!r.get(out.session) || !r.get(out.type) || !r.get(n) || n == 0 ||
+	    n > kMaxBlobs)
+		return false;
+	out.blobs.assign(n, RegisterBlob{});
+	for (auto &b : out.blobs) {
+		const uint8_t *h = r.take(32);
+		uint16_t nlen = 0;
+		if (!h || !r.get(nlen) || nlen == 0 || nlen > kMaxName)
+			return false;
+		const uint8_t *name = r.take(nlen);
+		if (!name)
+			return false;
+		std::memcpy(b.hash.data(), h, 32);
+		b.name.assign(reinterpret_cast<const char *>(name), nlen);
+	}
+	return r.ok() && r.left() == 0;
+}
+
 void encode_model_reply(Writer &w, std::vector<iovec> &iov,
 			const std::vector<TensorDesc> &outputs)
 {

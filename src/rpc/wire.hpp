@@ -4,6 +4,7 @@
 // on its own. Little-endian throughout (checked at compile time).
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -341,6 +342,43 @@ private:
 // no shared output may overlap another shared arg.
 int decode_op(const uint8_t *body, size_t len, uint64_t max_write,
 	      uint64_t arena_size, OpRequest &out);
+
+// The head of an OP request, as decode_op reads it: i64 session, u32 op,
+// u32 number of read and of write args, then one descriptor per arg
+// (encode_arg_desc), then padding (Writer::pad). The args' bytes follow,
+// each padded: the read args', then the inout write args', all but those
+// in the arena (kArgShared).
+inline void encode_op_head(Writer &w, int64_t session, uint32_t op,
+			   uint32_t nr_read, uint32_t nr_write)
+{
+	w.put<int64_t>(session).put<uint32_t>(op).put<uint32_t>(nr_read).put<uint32_t>(
+		nr_write);
+}
+inline void encode_arg_desc(Writer &w, const ArgDesc &d)
+{
+	w.put<uint32_t>(d.type)
+		.put<uint32_t>(d.custom_id)
+		.put<uint32_t>(d.flags)
+		.put<uint32_t>(d.offset)
+		.put<uint64_t>(d.size);
+}
+
+// RESOURCE_REGISTER: i64 session, u32 resource type, u32 number of blobs
+// (1..kMaxBlobs), then per blob its 32-byte content hash (sent before with
+// BLOB_PUT, or cached), u16 name length (1..kMaxName) and the name.
+struct RegisterBlob {
+	std::array<uint8_t, 32> hash{};
+	std::string name;
+};
+struct RegisterRequest {
+	int64_t session = 0;
+	uint32_t type = 0;
+	std::vector<RegisterBlob> blobs;
+};
+void encode_register(Writer &w, const RegisterRequest &req);
+// False if @p body is not one. A name may hold any byte: whether it is
+// acceptable (no NUL, no '/') is the agent's call, answered with an error.
+bool decode_register(const uint8_t *body, size_t len, RegisterRequest &out);
 
 // An error reply's message (version 4): u32 length, u32 0, the bytes,
 // padded. At most kMaxErrorMessage bytes, never a NUL.

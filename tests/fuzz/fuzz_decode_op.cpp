@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the agent's decoders of OP and MODEL bodies, the part of the wire
 // that walks guest-controlled sizes, and the client's decoder of a MODEL
-// run's reply (agent-controlled sizes). Anything it accepts must lie inside the
+// run's reply (agent-controlled sizes), and RESOURCE_REGISTER. Anything it accepts must lie inside the
 // buffer and within the output budget, or inside the arena.
 #include "rpc/wire.hpp"
 
@@ -36,6 +36,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op.write_total > budget)
 			abort();
 	}
+	vaccel::rpc::RegisterRequest reg;
+	if (vaccel::rpc::decode_register(body, size, reg) &&
+	    (reg.blobs.empty() || reg.blobs.size() > vaccel::rpc::kMaxBlobs))
+		abort();
 	// A MODEL run's reply, as a client reads it: the descriptors, the
 	// outputs' bytes (which must fit the body), then a status.
 	{

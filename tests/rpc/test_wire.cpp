@@ -102,14 +102,11 @@ std::vector<uint8_t> encode_op(int64_t sid, uint32_t op,
 			       const std::vector<uint64_t> &wr)
 {
 	Writer w;
-	w.put<int64_t>(sid).put<uint32_t>(op).put<uint32_t>((uint32_t)rd.size())
-		.put<uint32_t>((uint32_t)wr.size());
+	encode_op_head(w, sid, op, (uint32_t)rd.size(), (uint32_t)wr.size());
 	for (auto &r : rd)
-		w.put<uint32_t>(VACCEL_ARG_BUFFER).put<uint32_t>(0).put<uint32_t>(0)
-			.put<uint32_t>(0).put<uint64_t>(r.size());
+		encode_arg_desc(w, ArgDesc{VACCEL_ARG_BUFFER, 0, 0, 0, r.size()});
 	for (auto s : wr)
-		w.put<uint32_t>(VACCEL_ARG_BUFFER).put<uint32_t>(0).put<uint32_t>(0)
-			.put<uint32_t>(0).put<uint64_t>(s);
+		encode_arg_desc(w, ArgDesc{VACCEL_ARG_BUFFER, 0, 0, 0, s});
 	w.pad();
 	for (auto &r : rd)
 		w.bytes(r.data(), r.size()).pad();
@@ -135,6 +132,59 @@ TEST(Wire, DecodeOpRoundTrip)
 	// Trailing garbage too.
 	body.push_back(0);
 	EXPECT_EQ(decode_op(body.data(), body.size(), 1 << 20, 0, op), VACCEL_EINVAL);
+}
+
+TEST(Wire, RegisterRoundTripAndLimits)
+{
+	RegisterRequest req;
+	req.session = 42;
+	req.type = VACCEL_RESOURCE_MODEL;
+	for (int i = 0; i < 3; ++i) {
+		RegisterBlob b;
+		b.hash.fill((uint8_t)(0x10 * i + 1));
+		b.name = std::string(1 + 100 * i, (char)('a' + i));
+		req.blobs.push_back(b);
+	}
+	req.blobs[1].name[5] = '/'; // decodes: refusing it is the agent's call
+	Writer w;
+	encode_register(w, req);
+	RegisterRequest got;
+	ASSERT_TRUE(decode_register(w.buf().data(), w.size(), got));
+	EXPECT_EQ(got.session, 42);
+	EXPECT_EQ(got.type, (uint32_t)VACCEL_RESOURCE_MODEL);
+	ASSERT_EQ(got.blobs.size(), 3u);
+	for (size_t i = 0; i < 3; ++i) {
+		EXPECT_EQ(got.blobs[i].hash, req.blobs[i].hash);
+		EXPECT_EQ(got.blobs[i].name, req.blobs[i].name);
+	}
+	for (size_t n = 0; n < w.size(); ++n)
+		EXPECT_FALSE(decode_register(w.buf().data(), n, got)) << n;
+	auto body = w.buf();
+	body.push_back(0);
+	EXPECT_FALSE(decode_register(body.data(), body.size(), got));
+	// No blobs, too many, an empty or too long name.
+	auto one = [](uint32_t n, uint16_t name_len) {
+		Writer x;
+		x.put<int64_t>(1).put<uint32_t>(0).put<uint32_t>(n);
+		for (uint32_t i = 0; i < n && i < 2; ++i) {
+			uint8_t h[32] = {};
+			x.bytes(h, 32).put<uint16_t>(name_len);
+			std::string name(name_len, 'n');
+			x.bytes(name.data(), name.size());
+		}
+		return x.buf();
+	};
+	RegisterRequest r2;
+	auto ok = one(1, 4);
+	EXPECT_TRUE(decode_register(ok.data(), ok.size(), r2));
+	auto none = one(0, 4);
+	EXPECT_FALSE(decode_register(none.data(), none.size(), r2));
+	auto many = one(kMaxBlobs + 1, 4);
+	EXPECT_FALSE(decode_register(many.data(), many.size(), r2));
+	auto empty = one(1, 0);
+	EXPECT_FALSE(decode_register(empty.data(), empty.size(), r2));
+	auto longname = one(1, kMaxName + 1);
+	EXPECT_FALSE(decode_register(longname.data(), longname.size(), r2));
 }
 
 TEST(Wire, DecodeOpLimits)
