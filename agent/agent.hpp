@@ -375,17 +375,17 @@ private:
 		return reply(req, 0, iov);
 	}
 	bool handle(const Header &h, const Bytes &body);
-	bool on_hello(const Header &h, Reader &r);
-	bool on_session_init(const Header &h, Reader &r);
-	bool on_session_release(const Header &h, Reader &r);
-	bool on_blob_query(const Header &h, Reader &r);
+	bool on_hello(const Header &h, const Bytes &body);
+	bool on_session_init(const Header &h, const Bytes &body);
+	bool on_session_release(const Header &h, const Bytes &body);
+	bool on_blob_query(const Header &h, const Bytes &body);
 	bool on_blob_put(const Header &h, const Bytes &body);
 	bool on_register(const Header &h, const Bytes &body);
-	bool on_unregister(const Header &h, Reader &r);
+	bool on_unregister(const Header &h, const Bytes &body);
 	bool on_op(const Header &h, const Bytes &body);
 	bool on_model(const Header &h, const Bytes &body);
-	bool on_arena(const Header &h, Reader &r);
-	bool on_mailbox(const Header &h, Reader &r);
+	bool on_arena(const Header &h, const Bytes &body);
+	bool on_mailbox(const Header &h, const Bytes &body);
 	int exec_allowed(const OpRequest &op, std::string &canonical);
 	vaccel_session *session(int64_t id)
 	{

@@ -220,41 +220,41 @@ void Connection::serve()
 
 bool Connection::handle(const Header &h, const Bytes &body)
 {
-	Reader r(body.data(), body.size());
 	switch ((Msg)h.type) {
 	case Msg::hello:
-		return on_hello(h, r);
+		return on_hello(h, body);
 	case Msg::session_init:
-		return on_session_init(h, r);
+		return on_session_init(h, body);
 	case Msg::session_release:
-		return on_session_release(h, r);
+		return on_session_release(h, body);
 	case Msg::blob_query:
-		return on_blob_query(h, r);
+		return on_blob_query(h, body);
 	case Msg::blob_put:
 		return on_blob_put(h, body);
 	case Msg::resource_register:
 		return on_register(h, body);
 	case Msg::resource_unregister:
-		return on_unregister(h, r);
+		return on_unregister(h, body);
 	case Msg::op:
 		return on_op(h, body);
 	case Msg::model:
 		return on_model(h, body);
 	case Msg::arena:
-		return on_arena(h, r);
+		return on_arena(h, body);
 	case Msg::mailbox:
-		return on_mailbox(h, r);
+		return on_mailbox(h, body);
 	}
 	vaccel_error("[agent] connection %" PRIu64 ": unknown message %u", id_,
 		     h.type);
 	return false;
 }
 
-bool Connection::on_hello(const Header &h, Reader &r)
+bool Connection::on_hello(const Header &h, const Bytes &body)
 {
-	uint32_t lo = 0, hi = 0;
-	if (!r.get(lo) || !r.get(hi) || r.left())
+	HelloRequest req;
+	if (!decode(body.data(), body.size(), req))
 		return false;
+	const uint32_t lo = req.oldest, hi = req.newest;
 	uint32_t v = std::min<uint32_t>(hi, kVersion);
 	if (lo > v || v < kMinVersion) {
 		vaccel_error("[agent] connection %" PRIu64 ": client speaks "
@@ -265,22 +265,24 @@ bool Connection::on_hello(const Header &h, Reader &r)
 	}
 	version_ = (uint16_t)v;
 	hello_.store(true);
-	struct {
-		uint32_t version = 0, reserved = 0;
-		uint64_t max_message = opt.max_message;
-	} out;
+	HelloReply out;
 	out.version = v;
-	return reply_value(h, out) == 0;
+	out.max_message = opt.max_message;
+	Writer w;
+	encode(w, out);
+	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
+	return reply(h, 0, iov) == 0;
 }
 
 // The guest asks for an arena of some size; it gets one of at most
 // --arena-max bytes, once per connection, on unix sockets only (a
 // descriptor cannot cross TCP or vsock).
-bool Connection::on_arena(const Header &h, Reader &r)
+bool Connection::on_arena(const Header &h, const Bytes &body)
 {
-	uint64_t want = 0;
-	if (!r.get(want) || r.left())
+	SharedRequest req;
+	if (!decode(body.data(), body.size(), req))
 		return false;
+	const uint64_t want = req.want;
 	uint64_t size = std::min({want, opt.arena_max, kMaxArena});
 	size &= ~(uint64_t)(4095);
 	if (!unix_peer_ || arena_.size() || size == 0)
@@ -309,11 +311,12 @@ bool Connection::on_arena(const Header &h, Reader &r)
 // on unix sockets only. The reply goes over the socket with the
 // descriptor; every message after it goes through the mailbox (net.hpp,
 // Stream).
-bool Connection::on_mailbox(const Header &h, Reader &r)
+bool Connection::on_mailbox(const Header &h, const Bytes &body)
 {
-	uint64_t want = 0;
-	if (!r.get(want) || r.left())
+	SharedRequest req;
+	if (!decode(body.data(), body.size(), req))
 		return false;
+	const uint64_t want = req.want;
 	uint64_t cap = std::min(want, opt.mailbox_max) & ~(uint64_t)4095;
 	if (!unix_peer_ || s_.has_mailbox() || cap < kMinMailbox)
 		return reply(h, VACCEL_ENOTSUP) == 0;
@@ -344,11 +347,12 @@ bool Connection::on_mailbox(const Header &h, Reader &r)
 	return true;
 }
 
-bool Connection::on_session_init(const Header &h, Reader &r)
+bool Connection::on_session_init(const Header &h, const Bytes &body)
 {
-	uint32_t flags = 0, reserved = 0;
-	if (!r.get(flags) || !r.get(reserved) || r.left())
+	SessionInitRequest req;
+	if (!decode(body.data(), body.size(), req))
 		return false;
+	const uint32_t flags = req.flags;
 	if (sessions_.size() >= opt.max_sessions) {
 		vaccel_error("[agent] connection %" PRIu64 ": session limit %u",
 			     id_, opt.max_sessions);
@@ -368,11 +372,12 @@ bool Connection::on_session_init(const Header &h, Reader &r)
 	return reply_value<int64_t>(h, s->id) == 0;
 }
 
-bool Connection::on_session_release(const Header &h, Reader &r)
+bool Connection::on_session_release(const Header &h, const Bytes &body)
 {
-	int64_t sid = 0;
-	if (!r.get(sid) || r.left())
+	SessionRequest req;
+	if (!decode(body.data(), body.size(), req))
 		return false;
+	const int64_t sid = req.session;
 	vaccel_session *s = session(sid);
 	if (!s)
 		return reply(h, VACCEL_EINVAL) == 0;
@@ -387,16 +392,14 @@ bool Connection::on_session_release(const Header &h, Reader &r)
 	return reply(h, 0) == 0;
 }
 
-bool Connection::on_blob_query(const Header &h, Reader &r)
+bool Connection::on_blob_query(const Header &h, const Bytes &body)
 {
-	uint32_t n = 0;
-	if (!r.get(n) || n > kMaxBlobs || r.left() != (size_t)n * 32)
+	std::vector<Digest> hashes;
+	if (!decode_blob_query(body.data(), body.size(), hashes))
 		return false;
-	std::vector<uint8_t> have(n);
-	for (uint32_t i = 0; i < n; ++i) {
-		Digest d;
-		memcpy(d.data(), r.take(32), 32);
-		have[i] = cache.get(d, peer_key_) != nullptr;
+	std::vector<uint8_t> have(hashes.size());
+	for (size_t i = 0; i < hashes.size(); ++i) {
+		have[i] = cache.get(hashes[i], peer_key_) != nullptr;
 		metrics.cache_lookup(have[i]);
 	}
 	std::vector<iovec> iov{{}, {have.data(), have.size()}};
@@ -508,11 +511,12 @@ void Connection::drop_resource(std::map<int64_t, Resource>::iterator it)
 	resources_.erase(it);
 }
 
-bool Connection::on_unregister(const Header &h, Reader &r)
+bool Connection::on_unregister(const Header &h, const Bytes &body)
 {
-	int64_t sid = 0, rid = 0;
-	if (!r.get(sid) || !r.get(rid) || r.left())
+	UnregisterRequest req;
+	if (!decode(body.data(), body.size(), req))
 		return false;
+	const int64_t sid = req.session, rid = req.resource;
 	auto it = resources_.find(rid);
 	if (it == resources_.end() || it->second.sess != session(sid))
 		return reply(h, VACCEL_ENOENT) == 0;

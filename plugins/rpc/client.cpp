@@ -76,7 +76,9 @@ int no_body(Stream &, size_t)
 int ask_shared(Remote &r, Msg type, uint64_t want, uint64_t min,
 	       uint64_t (*bytes)(uint64_t), uint64_t &granted, Fd &fd)
 {
-	std::vector<iovec> iov{{}, {&want, 8}};
+	Writer w;
+	encode(w, SharedRequest{want});
+	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
 	if (int ret = exchange(r, type, iov, read_value(granted), &fd))
 		return ret;
 	struct stat st{};
@@ -151,16 +153,14 @@ int connect_remote(Remote &r, vaccel_session *sess)
 			  state.cfg.spin_max_us);
 	r.version = kMinVersion;
 	Writer w;
-	w.put<uint32_t>(kMinVersion).put<uint32_t>(kVersion);
+	encode(w, HelloRequest{kMinVersion, kVersion});
 	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
-	struct {
-		uint32_t version, reserved;
-		uint64_t max_message;
-	} hello{};
+	HelloReply hello;
 	ret = exchange(r, Msg::hello, iov, [&](Stream &s, size_t len) -> int {
-		if (len != 16)
+		uint8_t b[16];
+		if (len != sizeof b || s.read_exact(b, sizeof b))
 			return VACCEL_EBACKEND;
-		return s.read_exact(&hello, 16);
+		return decode(b, sizeof b, hello) ? 0 : VACCEL_EBACKEND;
 	});
 	if (ret || hello.version < kMinVersion || hello.version > kVersion) {
 		vaccel_error("[rpc] agent refused the protocol versions %u..%u: %d",
@@ -173,7 +173,7 @@ int connect_remote(Remote &r, vaccel_session *sess)
 		if ((ret = ask_mailbox(r)))
 			return ret;
 	Writer s;
-	s.put<uint32_t>(sess->hint & ~(uint32_t)VACCEL_PLUGIN_REMOTE).put<uint32_t>(0);
+	encode(s, SessionInitRequest{sess->hint & ~(uint32_t)VACCEL_PLUGIN_REMOTE});
 	std::vector<iovec> iov2{{}, {s.buf().data(), s.size()}};
 	ret = exchange(r, Msg::session_init, iov2, read_value(r.sid));
 	if (ret) {
@@ -223,7 +223,7 @@ int session_release(vaccel_session *sess)
 	std::lock_guard lk(r->lock);
 	if (r->stream.open() && r->sid) {
 		Writer w;
-		w.put<int64_t>(r->sid);
+		encode(w, SessionRequest{r->sid});
 		std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
 		exchange(*r, Msg::session_release, iov, no_body);
 	}

@@ -654,10 +654,11 @@ int resource_register(vaccel_resource *res, vaccel_session *sess)
 	}
 	std::lock_guard lk(r->lock);
 	// Which contents does the agent lack?
-	Writer q;
-	q.put<uint32_t>((uint32_t)blobs.size());
+	std::vector<Digest> hashes;
 	for (auto &b : blobs)
-		q.bytes(b.hash.data(), 32);
+		hashes.push_back(b.hash);
+	Writer q;
+	encode_blob_query(q, hashes);
 	std::vector<iovec> iov{{}, {q.buf().data(), q.size()}};
 	std::vector<uint8_t> have(blobs.size());
 	int ret = exchange(*r, Msg::blob_query, iov, [&](Stream &s, size_t len) -> int {
@@ -702,7 +703,7 @@ int resource_unregister(vaccel_resource *res, vaccel_session *sess)
 	if (it == r->resources.end())
 		return VACCEL_OK;
 	Writer w;
-	w.put<int64_t>(r->sid).put<int64_t>(it->second);
+	encode(w, UnregisterRequest{r->sid, it->second});
 	r->resources.erase(it);
 	std::vector<iovec> iov{{}, {w.buf().data(), w.size()}};
 	return exchange(*r, Msg::resource_unregister, iov, no_body);

@@ -156,6 +156,27 @@ bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out)
 	return r.ok();
 }
 
+void encode_blob_query(Writer &w,
+		       const std::vector<std::array<uint8_t, 32>> &hashes)
+{
+	w.put<uint32_t>((uint32_t)hashes.size());
+	for (auto &h : hashes)
+		w.bytes(h.data(), h.size());
+}
+
+bool decode_blob_query(const uint8_t *body, size_t len,
+		       std::vector<std::array<uint8_t, 32>> &out)
+{
+	Reader r(body, len);
+	uint32_t n = 0;
+	if (!r.get(n) || n > kMaxBlobs || r.left() != (size_t)n * 32)
+		return false;
+	out.resize(n);
+	for (auto &h : out)
+		std::memcpy(h.data(), r.take(32), 32);
+	return r.ok();
+}
+
 void encode_register(Writer &w, const RegisterRequest &req)
 {
 	w.put<int64_t>(req.session).put<uint32_t>(req.type).put<uint32_t>(

@@ -363,6 +363,56 @@ inline void encode_arg_desc(Writer &w, const ArgDesc &d)
 		.put<uint64_t>(d.size);
 }
 
+// The messages of a fixed layout, each a list of fields in wire order
+// (docs/protocol.md): encode() writes them, decode() reads exactly them
+// from a body (false: not that message).
+struct HelloRequest { // HELLO: the versions the client speaks
+	uint32_t oldest = 0, newest = 0;
+	template <class F> void fields(F &&f) { f(oldest), f(newest); }
+};
+struct HelloReply { // the version chosen, the agent's frame limit
+	uint32_t version = 0, reserved = 0;
+	uint64_t max_message = 0;
+	template <class F> void fields(F &&f)
+	{
+		f(version), f(reserved), f(max_message);
+	}
+};
+struct SessionInitRequest { // SESSION_INIT: the session's hint
+	uint32_t flags = 0, reserved = 0;
+	template <class F> void fields(F &&f) { f(flags), f(reserved); }
+};
+struct SessionRequest { // SESSION_RELEASE
+	int64_t session = 0;
+	template <class F> void fields(F &&f) { f(session); }
+};
+struct UnregisterRequest { // RESOURCE_UNREGISTER
+	int64_t session = 0, resource = 0;
+	template <class F> void fields(F &&f) { f(session), f(resource); }
+};
+struct SharedRequest { // ARENA, MAILBOX: the bytes asked for
+	uint64_t want = 0;
+	template <class F> void fields(F &&f) { f(want); }
+};
+
+template <class M> void encode(Writer &w, M m)
+{
+	m.fields([&](auto &v) { w.put(v); });
+}
+template <class M> bool decode(const uint8_t *body, size_t len, M &m)
+{
+	Reader r(body, len);
+	bool ok = true;
+	m.fields([&](auto &v) { ok = ok && r.get(v); });
+	return ok && r.ok() && r.left() == 0;
+}
+
+// BLOB_QUERY: u32 n (up to kMaxBlobs), then n 32-byte content hashes; the
+// reply is a byte per hash, 1 if the agent holds that content.
+void encode_blob_query(Writer &w, const std::vector<std::array<uint8_t, 32>> &hashes);
+bool decode_blob_query(const uint8_t *body, size_t len,
+		       std::vector<std::array<uint8_t, 32>> &out);
+
 // RESOURCE_REGISTER: i64 session, u32 resource type, u32 number of blobs
 // (1..kMaxBlobs), then per blob its 32-byte content hash (sent before with
 // BLOB_PUT, or cached), u16 name length (1..kMaxName) and the name.

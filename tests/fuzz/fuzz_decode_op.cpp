@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the agent's decoders of OP and MODEL bodies, the part of the wire
 // that walks guest-controlled sizes, and the client's decoder of a MODEL
-// run's reply (agent-controlled sizes), and RESOURCE_REGISTER. Anything it accepts must lie inside the
+// run's reply (agent-controlled sizes), and the other messages'. Anything it accepts must lie inside the
 // buffer and within the output budget, or inside the arena.
 #include "rpc/wire.hpp"
 
@@ -34,6 +34,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    d.offset + d.size > arena)
 				abort();
 		if (op.write_total > budget)
+			abort();
+	}
+	{
+		using namespace vaccel::rpc;
+		HelloRequest a;
+		HelloReply b;
+		SessionInitRequest c;
+		SessionRequest d;
+		UnregisterRequest e;
+		SharedRequest f;
+		if ((decode(body, size, a) && size != 8) ||
+		    (decode(body, size, b) && size != 16) ||
+		    (decode(body, size, c) && size != 8) ||
+		    (decode(body, size, d) && size != 8) ||
+		    (decode(body, size, e) && size != 16) ||
+		    (decode(body, size, f) && size != 8))
+			abort();
+		std::vector<std::array<uint8_t, 32>> hashes;
+		if (decode_blob_query(body, size, hashes) &&
+		    size != 4 + 32 * hashes.size())
 			abort();
 	}
 	vaccel::rpc::RegisterRequest reg;

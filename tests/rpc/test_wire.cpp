@@ -187,6 +187,59 @@ TEST(Wire, RegisterRoundTripAndLimits)
 	EXPECT_FALSE(decode_register(longname.data(), longname.size(), r2));
 }
 
+// The messages of a fixed layout: each decodes what it encodes, and only a
+// body of exactly its size.
+template <class M> void fixed_round_trip(M m, size_t size)
+{
+	Writer w;
+	encode(w, m);
+	ASSERT_EQ(w.size(), size);
+	M got{};
+	ASSERT_TRUE(decode(w.buf().data(), w.size(), got));
+	Writer again;
+	encode(again, got);
+	EXPECT_EQ(again.buf(), w.buf());
+	for (size_t n = 0; n < w.size(); ++n)
+		EXPECT_FALSE(decode(w.buf().data(), n, got)) << n;
+	auto longer = w.buf();
+	longer.push_back(0);
+	EXPECT_FALSE(decode(longer.data(), longer.size(), got));
+}
+
+TEST(Wire, FixedMessagesRoundTrip)
+{
+	fixed_round_trip(HelloRequest{3, 5}, 8);
+	fixed_round_trip(HelloReply{5, 0, 1ull << 33}, 16);
+	fixed_round_trip(SessionInitRequest{0x102, 0}, 8);
+	fixed_round_trip(SessionRequest{-7}, 8);
+	fixed_round_trip(UnregisterRequest{4, 1ll << 40}, 16);
+	fixed_round_trip(SharedRequest{256ull << 20}, 8);
+	HelloReply r;
+	Writer w;
+	encode(w, HelloReply{4, 0, 99});
+	ASSERT_TRUE(decode(w.buf().data(), w.size(), r));
+	EXPECT_EQ(r.version, 4u);
+	EXPECT_EQ(r.max_message, 99u);
+}
+
+TEST(Wire, BlobQueryRoundTripAndLimits)
+{
+	std::vector<std::array<uint8_t, 32>> hashes(3);
+	for (size_t i = 0; i < hashes.size(); ++i)
+		hashes[i].fill((uint8_t)(i + 1));
+	Writer w;
+	encode_blob_query(w, hashes);
+	std::vector<std::array<uint8_t, 32>> got;
+	ASSERT_TRUE(decode_blob_query(w.buf().data(), w.size(), got));
+	EXPECT_EQ(got, hashes);
+	for (size_t n = 0; n < w.size(); ++n)
+		EXPECT_FALSE(decode_blob_query(w.buf().data(), n, got)) << n;
+	std::vector<std::array<uint8_t, 32>> many(kMaxBlobs + 1);
+	Writer m;
+	encode_blob_query(m, many);
+	EXPECT_FALSE(decode_blob_query(m.buf().data(), m.size(), got));
+}
+
 TEST(Wire, DecodeOpLimits)
 {
 	OpRequest op;
