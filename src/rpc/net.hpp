@@ -110,6 +110,72 @@ private:
 	uint64_t size_ = 0;
 };
 
+// One side of a mailbox (docs/protocol.md, MAILBOX): the shared lines and
+// data of both directions and this side's sequence numbers. It keeps the
+// protocol's state and its memory orderings; the Stream moves the bytes,
+// waits, and does the socket's part (wake-up bytes, messages announced on
+// the socket).
+class Mailbox {
+public:
+	// Use @p map, laid out as mailbox_bytes(@p cap) describes, as the
+	// side @p agent says. VACCEL_EINVAL if it is too small.
+	int attach(std::unique_ptr<SharedMap> map, uint64_t cap, bool agent);
+	bool on() const { return rx_ != nullptr; }
+	void reset() { *this = Mailbox(); }
+
+	// Sending: a message of @p total bytes (@p iov), copied into the box
+	// unless it comes with a descriptor or is larger (then the Stream
+	// sends it on the socket), and announced. Returns whether the
+	// reader marked itself asleep and must be sent a wake-up byte;
+	// @p in_box says where the bytes go.
+	bool post(const struct iovec *iov, int n, uint64_t total, bool with_fd,
+		  bool &in_box);
+
+	// Receiving. Whether the next message is announced.
+	bool arrived() const
+	{
+		return rx_->seq.load(std::memory_order_acquire) != rx_seq_;
+	}
+	// Mark this side asleep, then see whether the message came meanwhile
+	// (both sequentially consistent, as the writer's announcement and
+	// its look at the mark: one of the two sides sees the other's store).
+	bool mark_asleep_and_recheck()
+	{
+		rx_->asleep.store(1, std::memory_order_seq_cst);
+		return rx_->seq.load(std::memory_order_seq_cst) != rx_seq_;
+	}
+	// Take the asleep mark back: false if the writer took it first (its
+	// wake-up byte is then on the way).
+	bool unmark()
+	{
+		return rx_->asleep.exchange(0, std::memory_order_seq_cst) != 0;
+	}
+	// Open the announced message, the writer's fields each read once and
+	// checked: 0 or VACCEL_ESESS.
+	int open_next();
+	// Up to @p n bytes of the open message left in the box, copied out
+	// (each byte once: what a hostile writer changes later is not seen).
+	size_t take(void *out, size_t n);
+	uint64_t in_box_left() const { return mlen_ - mpos_; }
+	// Bytes of the open message still to come on the socket.
+	uint64_t &socket_left() { return sock_left_; }
+	bool at_message_end() const
+	{
+		return !rx_ || (mpos_ == mlen_ && sock_left_ == 0);
+	}
+
+private:
+	std::unique_ptr<SharedMap> map_;
+	MailboxCtl *tx_ = nullptr, *rx_ = nullptr;
+	uint8_t *txd_ = nullptr;
+	const uint8_t *rxd_ = nullptr;
+	uint64_t cap_ = 0;
+	uint32_t tx_seq_ = 0, rx_seq_ = 0;
+	// The message being read: mlen_ bytes in the box, or sock_left_
+	// bytes still to come on the socket.
+	uint64_t mpos_ = 0, mlen_ = 0, sock_left_ = 0;
+};
+
 // When a reader spins for its peer's reply before it sleeps, and how long:
 // learned from how long the peer took to answer (waited()) and whether
 // spins were answered (spun()). A spin that goes unanswered
@@ -206,11 +272,7 @@ public:
 	{
 		fd_.reset();
 		rpos_ = rlen_ = 0;
-		mpos_ = mlen_ = sock_left_ = 0;
-		tx_ = rx_ = nullptr;
-		txd_ = nullptr;
-		rxd_ = nullptr;
-		box_map_.reset();
+		box_.reset();
 	}
 	int fd() const { return fd_.get(); }
 	void set_spin(int us, int max_us) { spin_.set(us, max_us); }
@@ -231,12 +293,12 @@ public:
 	// as mailbox_bytes(cap) describes; @p agent: which side this is).
 	// Returns VACCEL_EINVAL if bytes read ahead are still unread.
 	int use_mailbox(std::unique_ptr<SharedMap> map, uint64_t cap, bool agent);
-	bool has_mailbox() const { return rx_ != nullptr; }
+	bool has_mailbox() const { return box_.on(); }
 	// With a mailbox: whether the message being read was read to its end
 	// (a reader that stops short or reads past it has misread the frame).
 	bool at_message_end() const
 	{
-		return !rx_ || (mpos_ == mlen_ && sock_left_ == 0);
+		return box_.at_message_end();
 	}
 
 	// Reads left that will sleep without spinning (backing off).
@@ -260,16 +322,7 @@ private:
 	static constexpr size_t kReadAhead = 4096;
 	std::unique_ptr<uint8_t[]> rbuf_;
 	size_t rpos_ = 0, rlen_ = 0;
-	// The mailbox, if any: what this side sends (tx) and receives (rx).
-	std::unique_ptr<SharedMap> box_map_;
-	MailboxCtl *tx_ = nullptr, *rx_ = nullptr;
-	uint8_t *txd_ = nullptr;
-	const uint8_t *rxd_ = nullptr;
-	uint64_t box_cap_ = 0;
-	uint32_t tx_seq_ = 0, rx_seq_ = 0;
-	// The message being read: mlen_ bytes in the mailbox, or sock_left_
-	// bytes still to come on the socket.
-	uint64_t mpos_ = 0, mlen_ = 0, sock_left_ = 0;
+	Mailbox box_; // if the connection has one
 };
 
 long long monotonic_ns();

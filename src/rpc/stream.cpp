@@ -170,7 +170,7 @@ int Stream::sock_read(void *buf, size_t n, bool idle_ok)
 	}
 	// With a mailbox the socket carries only announced messages and
 	// wake-up bytes: nothing is read past what the caller asked for.
-	const bool read_ahead = n < kReadAhead && !rx_;
+	const bool read_ahead = n < kReadAhead && !box_.on();
 	if (read_ahead && !rbuf_)
 		rbuf_.reset(new uint8_t[kReadAhead]);
 	long long start = monotonic_ns();
@@ -274,47 +274,20 @@ inline void cpu_relax()
 int Stream::use_mailbox(std::unique_ptr<SharedMap> map, uint64_t cap,
 			bool agent)
 {
-	if (rpos_ < rlen_ || !map || map->size() < mailbox_bytes(cap))
+	if (rpos_ < rlen_)
 		return VACCEL_EINVAL;
-	auto *ctl = reinterpret_cast<MailboxCtl *>(map->at(0));
-	uint8_t *data = map->at(4096);
-	// Direction 0 is guest to agent, 1 agent to guest.
-	tx_ = &ctl[agent ? 1 : 0];
-	rx_ = &ctl[agent ? 0 : 1];
-	txd_ = data + (agent ? cap : 0);
-	rxd_ = data + (agent ? 0 : cap);
-	box_cap_ = cap;
-	// The creator zeroed the mapping; counting starts there.
-	tx_seq_ = rx_seq_ = 0;
-	box_map_ = std::move(map);
-	return 0;
+	return box_.attach(std::move(map), cap, agent);
 }
 
 int Stream::writev_all(struct iovec *iov, int n, int fd)
 {
-	if (!tx_)
+	if (!box_.on())
 		return sock_writev(iov, n, fd);
 	uint64_t total = 0;
 	for (int i = 0; i < n; ++i)
 		total += iov[i].iov_len;
-	const bool in_box = fd < 0 && total <= box_cap_;
-	if (in_box) {
-		uint8_t *p = txd_;
-		for (int i = 0; i < n; ++i) {
-			memcpy(p, iov[i].iov_base, iov[i].iov_len);
-			p += iov[i].iov_len;
-		}
-	}
-	tx_->len.store(total, std::memory_order_relaxed);
-	tx_->where.store(in_box ? kInMailbox : kOnSocket, std::memory_order_relaxed);
-	// Sequentially consistent, as the reader's asleep mark and its
-	// re-check of seq: one of the two sides sees the other's store.
-	tx_->seq.store(++tx_seq_, std::memory_order_seq_cst);
-	// Stopped here long enough, this side can find the mark the reader
-	// set after reading and answering this message, waiting for the next
-	// one; the byte is sent all the same (next_message() copes with it).
-	if (tx_->asleep.load(std::memory_order_seq_cst) &&
-	    tx_->asleep.exchange(0, std::memory_order_seq_cst) == 1) {
+	bool in_box = false;
+	if (box_.post(iov, n, total, fd >= 0, in_box)) {
 		uint8_t b = kWakeByte;
 		iovec w{&b, 1};
 		if (int ret = sock_writev(&w, 1, -1))
@@ -323,8 +296,6 @@ int Stream::writev_all(struct iovec *iov, int n, int fd)
 	return in_box ? 0 : sock_writev(iov, n, fd);
 }
 
-// One wake-up byte, which a writer that took this side's asleep mark sends
-// (or has sent) before anything else.
 int Stream::read_wake_byte(long long deadline_ns)
 {
 	for (;;) {
@@ -350,14 +321,14 @@ int Stream::next_message(bool idle_ok)
 	long long deadline =
 		idle_ok ? 0 : start + (long long)timeout_ms_ * 1000000LL;
 	long long budget = spin_.budget_ns();
-	bool arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
+	bool arrived = box_.arrived();
 	if (!arrived && spin_.spin_now()) {
 		// Unlike the recv() loop (see sock_read), this one pauses: a
 		// bare load loop slowed the peer's work on the other vCPU of a
 		// 2-vCPU VM (classification through the agent: median 1.35x
 		// the local call, 1.13x with the pause; docs/performance.md).
 		long long until = start + budget;
-		while (!(arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_)) {
+		while (!(arrived = box_.arrived())) {
 			if (monotonic_ns() >= until)
 				break;
 			cpu_relax();
@@ -375,18 +346,17 @@ int Stream::next_message(bool idle_ok)
 	// under a new mark.
 	const bool slept = !arrived;
 	while (!arrived) {
-		rx_->asleep.store(1, std::memory_order_seq_cst);
-		if (rx_->seq.load(std::memory_order_seq_cst) != rx_seq_) {
+		if (box_.mark_asleep_and_recheck()) {
 			// Came meanwhile. If the writer took the mark, its
 			// wake-up byte is on the way: it is read, not left for
 			// the next sleep.
-			if (rx_->asleep.exchange(0, std::memory_order_seq_cst) == 0)
+			if (!box_.unmark())
 				if (int ret = read_wake_byte(deadline))
 					return ret;
 		} else if (int ret = read_wake_byte(deadline)) {
 			return ret;
 		}
-		arrived = rx_->seq.load(std::memory_order_acquire) != rx_seq_;
+		arrived = box_.arrived();
 		// A peer that sends wake-up bytes and no message gets no
 		// more time than one that sends nothing.
 		if (!arrived && deadline && monotonic_ns() >= deadline)
@@ -394,45 +364,26 @@ int Stream::next_message(bool idle_ok)
 	}
 	if (slept)
 		spin_.waited(monotonic_ns() - start);
-	// The writer's fields, each read once and checked.
-	uint32_t seq = rx_->seq.load(std::memory_order_acquire);
-	uint32_t where = rx_->where.load(std::memory_order_relaxed);
-	uint64_t len = rx_->len.load(std::memory_order_relaxed);
-	if (seq != rx_seq_ + 1 || len == 0)
-		return VACCEL_ESESS;
-	rx_seq_ = seq;
-	if (where == kInMailbox && len <= box_cap_) {
-		mpos_ = 0;
-		mlen_ = len;
-	} else if (where == kOnSocket) {
-		sock_left_ = len;
-	} else {
-		return VACCEL_ESESS;
-	}
-	return 0;
+	return box_.open_next();
 }
 
 int Stream::read_exact(void *buf, size_t n, bool idle_ok)
 {
-	if (!rx_)
+	if (!box_.on())
 		return sock_read(buf, n, idle_ok);
 	auto *p = static_cast<uint8_t *>(buf);
 	while (n > 0) {
-		// Each byte of the mailbox is read once, into the caller's
-		// buffer: what a hostile writer changes later is not seen.
-		if (mpos_ < mlen_) {
-			size_t k = (size_t)std::min<uint64_t>(n, mlen_ - mpos_);
-			memcpy(p, rxd_ + mpos_, k);
-			mpos_ += k;
+		if (box_.in_box_left() > 0) {
+			size_t k = box_.take(p, n);
 			p += k;
 			n -= k;
 			continue;
 		}
-		if (sock_left_ > 0) {
-			size_t k = (size_t)std::min<uint64_t>(n, sock_left_);
+		if (uint64_t &left = box_.socket_left(); left > 0) {
+			size_t k = (size_t)std::min<uint64_t>(n, left);
 			if (int ret = sock_read(p, k, false))
 				return ret;
-			sock_left_ -= k;
+			left -= k;
 			p += k;
 			n -= k;
 			continue;
@@ -466,16 +417,16 @@ int Stream::read_exact_fd(void *buf, size_t n, Fd &fd)
 {
 	if (rpos_ < rlen_ || !at_message_end())
 		return VACCEL_EBACKEND; // bytes came before the message asked for
-	if (rx_) {
+	if (box_.on()) {
 		// The message says where it is; a descriptor comes only with
 		// one on the socket.
 		if (int ret = next_message(false))
 			return ret;
-		if (mlen_ > mpos_)
+		if (box_.in_box_left() > 0)
 			return read_exact(buf, n);
-		if (sock_left_ < n)
+		if (box_.socket_left() < n)
 			return VACCEL_EBACKEND;
-		sock_left_ -= n;
+		box_.socket_left() -= n;
 	}
 	long long deadline = monotonic_ns() + (long long)timeout_ms_ * 1000000LL;
 	auto *p = static_cast<char *>(buf);
