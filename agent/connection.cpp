@@ -8,7 +8,7 @@ namespace vaccel::agent {
 Options opt;
 Budget budget;
 Metrics metrics;
-BlobCache cache;
+BlobCache cache(budget, opt.cache_bytes);
 PeerSlots slots(64, 256);
 PeerQuota pinned(0);
 std::atomic<int> active_connections{0};
