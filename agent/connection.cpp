@@ -474,7 +474,8 @@ bool Connection::on_register(const Header &h, const Bytes &body)
 		ret = vaccel_blob_init_from_buf(&blobs[i], bytes->data(),
 						bytes->size(), false,
 						in[i].name.c_str(), nullptr, false);
-		ptrs.push_back(&blobs[i]);
+		if (!ret) // a failed init released what it made
+			ptrs.push_back(&blobs[i]);
 	}
 	if (!ret && !pinned.charge(peer_key_, res.pinned)) {
 		vaccel_error("[agent] connection %" PRIu64 ": a resource of %" PRIu64

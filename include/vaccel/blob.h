@@ -48,7 +48,7 @@ int vaccel_blob_from_buf(struct vaccel_blob **blob, const uint8_t *buf,
 			 size_t size, bool own, const char *filename,
 			 const char *dir, bool randomize);
 int vaccel_blob_delete(struct vaccel_blob *blob);
-/** Map a FILE blob's contents read-only (type becomes MAPPED). */
+/** Map a FILE blob's contents, read-only (type becomes MAPPED). */
 int vaccel_blob_read(struct vaccel_blob *blob);
 /** The blob's bytes (mapping a file on first use); NULL on error. */
 uint8_t *vaccel_blob_data(struct vaccel_blob *blob, size_t *size);

@@ -62,8 +62,10 @@ int vaccel_resource_init(struct vaccel_resource *res, const char *path,
 /** From several files. */
 int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 			       size_t nr_paths, vaccel_resource_type_t type);
-/** From @p nr_bytes of memory (copied). With @p mem_only false the bytes are
- *  also written to @p filename in the resource's run directory. */
+/** From @p nr_bytes of memory. With @p mem_only the blob borrows @p buf,
+ *  which must outlive the resource (as upstream's); else the bytes are
+ *  written to @p filename (a random name if NULL) in a directory of the
+ *  resource's own, and the blob maps that file. */
 int vaccel_resource_init_from_buf(struct vaccel_resource *res, const void *buf,
 				  size_t nr_bytes, vaccel_resource_type_t type,
 				  const char *filename, bool mem_only);

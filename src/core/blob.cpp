@@ -41,9 +41,11 @@ void clear(vaccel_blob *b)
 	memset(b, 0, sizeof(*b));
 }
 
-// A regular file's contents, mapped privately: writable, as upstream's are,
-// without the writes reaching the file.
-int map_file(const char *path, uint8_t **data, size_t *size)
+// A regular file's contents, mapped privately: @p writable (the writes not
+// reaching the file) for a file the blob wrote itself, as upstream maps it;
+// read-only for a file read, so that a large model mapped does not count
+// against the commit limit (vm.overcommit_memory=2).
+int map_file(const char *path, uint8_t **data, size_t *size, bool writable)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -62,8 +64,9 @@ int map_file(const char *path, uint8_t **data, size_t *size)
 		vaccel_error("blob: %s is empty", path);
 		return VACCEL_EINVAL;
 	}
-	void *p = mmap(nullptr, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE, fd, 0);
+	void *p = mmap(nullptr, (size_t)st.st_size,
+		       writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_PRIVATE,
+		       fd, 0);
 	int err = p == MAP_FAILED ? errno : 0;
 	close(fd);
 	if (err) {
@@ -150,7 +153,7 @@ extern "C" int vaccel_blob_persist(struct vaccel_blob *blob, const char *dir,
 	uint8_t *mapped = nullptr;
 	size_t size = 0;
 	if (!err)
-		err = map_file(path.c_str(), &mapped, &size);
+		err = map_file(path.c_str(), &mapped, &size, true);
 	// The blob keeps its name if it is @p filename, else takes the file's.
 	const bool keep_name = blob->name && strcmp(blob->name, filename) == 0;
 	char *p = nullptr, *name = nullptr;
@@ -296,7 +299,7 @@ extern "C" int vaccel_blob_read(struct vaccel_blob *blob)
 		return VACCEL_EINVAL;
 	uint8_t *data = nullptr;
 	size_t size = 0;
-	if (int err = map_file(blob->path, &data, &size))
+	if (int err = map_file(blob->path, &data, &size, false))
 		return err;
 	blob->data = data;
 	blob->size = size;

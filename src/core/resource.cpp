@@ -128,6 +128,24 @@ int make_rundir(std::string &dir)
 	return VACCEL_OK;
 }
 
+// Publish a resource (@p publish) that owns the directory @p dir (none if
+// empty): its name is copied first, so that a resource never exists
+// without the directory it must remove.
+template <class Publish>
+int own_rundir(const std::string &dir, vaccel_resource *res, Publish &&publish)
+{
+	char *copy = nullptr;
+	if (!dir.empty() && !(copy = dup_cstr(dir.c_str())))
+		return VACCEL_ENOMEM;
+	int ret = publish();
+	if (ret) {
+		free(copy);
+		return ret;
+	}
+	res->rundir = copy;
+	return VACCEL_OK;
+}
+
 template <class Init>
 int resource_alloc(vaccel_resource **out, Init &&init)
 {
@@ -257,18 +275,24 @@ extern "C" int vaccel_resource_init_from_buf(struct vaccel_resource *res,
 			if (int ret = make_rundir(dir))
 				return ret;
 		}
+		parts.blobs.reserve(1); // no allocation between a blob and its owner
 		vaccel_blob *b = nullptr;
 		int ret = vaccel_blob_from_buf(
 			&b, static_cast<const uint8_t *>(buf), nr_bytes, false,
 			name, dir.empty() ? nullptr : dir.c_str(), randomize);
 		if (!ret) {
 			parts.blobs.push_back(b);
-			ret = finish(res, parts, type);
+			ret = own_rundir(dir, res, [&] {
+				return finish(res, parts, type);
+			});
 		}
-		if (ret && !dir.empty())
+		if (ret && !dir.empty()) {
+			// The blob's file is removed with it first.
+			for (vaccel_blob *x : parts.blobs)
+				vaccel_blob_delete(x);
+			parts.blobs.clear();
 			remove_tree(dir);
-		if (!ret && !dir.empty())
-			res->rundir = dup_cstr(dir.c_str());
+		}
 		return ret;
 	});
 }
@@ -305,6 +329,7 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 			if (blobs[i]->type != VACCEL_BLOB_BUFFER)
 				if (int ret = make_rundir(dir))
 					return ret;
+		parts.blobs.reserve(nr_blobs); // no allocation between a blob and its owner
 		int ret = VACCEL_OK;
 		for (size_t i = 0; i < nr_blobs && !ret; ++i) {
 			const vaccel_blob *src = blobs[i];
@@ -329,7 +354,9 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 				parts.blobs.push_back(b);
 		}
 		if (!ret)
-			ret = finish(res, parts, type);
+			ret = own_rundir(dir, res, [&] {
+				return finish(res, parts, type);
+			});
 		if (ret && !dir.empty()) {
 			// The blobs' files are removed with them first.
 			for (vaccel_blob *b : parts.blobs)
@@ -337,8 +364,6 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 			parts.blobs.clear();
 			remove_tree(dir);
 		}
-		if (!ret && !dir.empty())
-			res->rundir = dup_cstr(dir.c_str());
 		return ret;
 	});
 }
