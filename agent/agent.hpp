@@ -131,7 +131,6 @@ template <class T> struct NoInit : std::allocator<T> {
 	}
 };
 using Bytes = std::vector<uint8_t, NoInit<uint8_t>>;
-inline constexpr uint8_t kZeros[kAlign] = {};
 
 // Spinning for the next request pays only while every connection can have
 // a core; past that, spinners steal time from the calls they wait for.

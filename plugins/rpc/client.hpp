@@ -51,7 +51,6 @@ struct State {
 };
 extern State &state;
 
-inline constexpr uint8_t kZeros[kAlign] = {};
 
 // VACCEL_RPC_ADDRESS and the rest of the configuration, read at load.
 int rpc_init();

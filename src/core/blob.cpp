@@ -86,15 +86,15 @@ bool is_dir(const char *dir)
 
 } // namespace
 
-extern "C" int vaccel_blob_init(struct vaccel_blob *blob, const char *path)
+int vaccel::core::blob_init_file(vaccel_blob *blob, const char *path) noexcept
 {
 	if (!blob || !path || !*path)
 		return VACCEL_EINVAL;
-	// A missing path is VACCEL_EINVAL, as upstream's.
 	struct stat st {};
 	if (stat(path, &st) != 0) {
-		vaccel_error("blob: cannot stat %s: %s", path, strerror(errno));
-		return VACCEL_EINVAL;
+		int err = errno;
+		vaccel_error("blob: cannot stat %s: %s", path, strerror(err));
+		return err;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		vaccel_error("blob: %s is not a regular file", path);
@@ -109,6 +109,14 @@ extern "C" int vaccel_blob_init(struct vaccel_blob *blob, const char *path)
 		return VACCEL_ENOMEM;
 	}
 	return VACCEL_OK;
+}
+
+// A path that is not a regular file, missing included, is VACCEL_EINVAL,
+// as upstream's.
+extern "C" int vaccel_blob_init(struct vaccel_blob *blob, const char *path)
+{
+	int ret = vaccel::core::blob_init_file(blob, path);
+	return ret && ret != VACCEL_ENOMEM ? VACCEL_EINVAL : ret;
 }
 
 // As upstream's: the bytes in memory are written to a new file of the
@@ -246,18 +254,8 @@ extern "C" int vaccel_blob_release(struct vaccel_blob *blob)
 
 extern "C" int vaccel_blob_new(struct vaccel_blob **blob, const char *path)
 {
-	if (!blob)
-		return VACCEL_EINVAL;
-	auto *b = static_cast<vaccel_blob *>(calloc(1, sizeof(vaccel_blob)));
-	if (!b)
-		return VACCEL_ENOMEM;
-	int ret = vaccel_blob_init(b, path);
-	if (ret) {
-		free(b);
-		return ret;
-	}
-	*blob = b;
-	return VACCEL_OK;
+	return vaccel::core::new_init(
+		blob, [&](vaccel_blob *b) { return vaccel_blob_init(b, path); });
 }
 
 extern "C" int vaccel_blob_from_buf(struct vaccel_blob **blob,
@@ -265,19 +263,10 @@ extern "C" int vaccel_blob_from_buf(struct vaccel_blob **blob,
 				    const char *filename, const char *dir,
 				    bool randomize)
 {
-	if (!blob)
-		return VACCEL_EINVAL;
-	auto *b = static_cast<vaccel_blob *>(calloc(1, sizeof(vaccel_blob)));
-	if (!b)
-		return VACCEL_ENOMEM;
-	int ret = vaccel_blob_init_from_buf(b, buf, size, own, filename, dir,
-					    randomize);
-	if (ret) {
-		free(b);
-		return ret;
-	}
-	*blob = b;
-	return VACCEL_OK;
+	return vaccel::core::new_init(blob, [&](vaccel_blob *b) {
+		return vaccel_blob_init_from_buf(b, buf, size, own, filename,
+						 dir, randomize);
+	});
 }
 
 extern "C" int vaccel_blob_delete(struct vaccel_blob *blob)

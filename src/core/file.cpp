@@ -12,7 +12,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <sys/stat.h>
 
 namespace {
 
@@ -39,12 +38,6 @@ void take_back(vaccel_file *f, const vaccel_blob &b)
 	f->size = b.size;
 }
 
-bool is_dir(const char *dir)
-{
-	struct stat st {};
-	return dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 // Write the caller's bytes to a file of the file's own in @p dir and map it
 // in their place, as 0.7 did (blob persist does exactly that, a name taken
 // included).
@@ -67,12 +60,11 @@ extern "C" {
 int vaccel_file_persist(struct vaccel_file *file, const char *dir,
 			const char *filename, bool randomize)
 {
-	if (!file || !file->data || !file->size || !filename)
+	// Blob persist refuses what 0.7 refused: no bytes or name
+	// (VACCEL_EINVAL), no directory (VACCEL_ENOENT), a file already
+	// (VACCEL_EEXIST).
+	if (!file)
 		return VACCEL_EINVAL;
-	if (!is_dir(dir))
-		return VACCEL_ENOENT;
-	if (file->path)
-		return VACCEL_EEXIST;
 	return persist(file, dir, filename, randomize);
 }
 
@@ -81,9 +73,8 @@ int vaccel_file_init(struct vaccel_file *file, const char *path)
 	if (!file || !path)
 		return VACCEL_EINVAL;
 	vaccel_blob b{};
-	int ret = vaccel_blob_init(&b, path);
-	if (ret)
-		return ret == VACCEL_ENOMEM ? ret : VACCEL_EINVAL;
+	if (int ret = vaccel_blob_init(&b, path))
+		return ret;
 	take_back(file, b);
 	return VACCEL_OK;
 }
@@ -97,11 +88,8 @@ int vaccel_file_init_from_buf(struct vaccel_file *file, const uint8_t *buf,
 	*file = vaccel_file{};
 	file->data = const_cast<uint8_t *>(buf);
 	file->size = size;
-	if (dir) {
-		if (!is_dir(dir))
-			return VACCEL_ENOENT;
+	if (dir)
 		return persist(file, dir, filename, randomize);
-	}
 	file->name = vaccel::core::dup_cstr(filename);
 	return file->name ? VACCEL_OK : VACCEL_ENOMEM;
 }
@@ -120,37 +108,18 @@ int vaccel_file_release(struct vaccel_file *file)
 
 int vaccel_file_new(struct vaccel_file **file, const char *path)
 {
-	if (!file)
-		return VACCEL_EINVAL;
-	auto *f = static_cast<vaccel_file *>(calloc(1, sizeof(vaccel_file)));
-	if (!f)
-		return VACCEL_ENOMEM;
-	int ret = vaccel_file_init(f, path);
-	if (ret) {
-		free(f);
-		return ret;
-	}
-	*file = f;
-	return VACCEL_OK;
+	return vaccel::core::new_init(
+		file, [&](vaccel_file *f) { return vaccel_file_init(f, path); });
 }
 
 int vaccel_file_from_buf(struct vaccel_file **file, const uint8_t *buf,
 			 size_t size, const char *filename, const char *dir,
 			 bool randomize)
 {
-	if (!file)
-		return VACCEL_EINVAL;
-	auto *f = static_cast<vaccel_file *>(calloc(1, sizeof(vaccel_file)));
-	if (!f)
-		return VACCEL_ENOMEM;
-	int ret = vaccel_file_init_from_buf(f, buf, size, filename, dir,
-					    randomize);
-	if (ret) {
-		free(f);
-		return ret;
-	}
-	*file = f;
-	return VACCEL_OK;
+	return vaccel::core::new_init(file, [&](vaccel_file *f) {
+		return vaccel_file_init_from_buf(f, buf, size, filename, dir,
+						 randomize);
+	});
 }
 
 int vaccel_file_delete(struct vaccel_file *file)

@@ -18,31 +18,52 @@ using namespace vaccel::core;
 namespace {
 
 // Owns the pieces of a resource under construction; hands them to the
-// public struct only once all of them exist.
+// public struct only once all of them exist. What is not handed over goes:
+// the blobs (and the files they wrote), then the directory.
 struct Parts {
 	std::vector<std::string> paths;
 	std::vector<vaccel_blob *> blobs;
 	vaccel_path_type_t path_type = VACCEL_PATH_LOCAL_FILE;
+	std::string dir; // a directory of the resource's own, if any
 	~Parts()
 	{
 		for (vaccel_blob *b : blobs)
 			vaccel_blob_delete(b);
+		if (!dir.empty())
+			remove_tree(dir);
 	}
 	// A missing file is the errno of stat() (VACCEL_ENOENT), which says
 	// more than the VACCEL_EINVAL of vaccel_blob_new.
 	int add_file(const char *path)
 	{
-		struct stat st {};
-		if (stat(path, &st) != 0) {
+		blobs.reserve(blobs.size() + 1);
+		vaccel_blob *b = static_cast<vaccel_blob *>(
+			calloc(1, sizeof(vaccel_blob)));
+		if (!b)
+			return VACCEL_ENOMEM;
+		if (int ret = blob_init_file(b, path)) {
+			free(b);
+			return ret;
+		}
+		blobs.push_back(b);
+		return VACCEL_OK;
+	}
+	// A directory of the resource's own under the runtime's, for files
+	// it writes.
+	int make_dir()
+	{
+		const char *root = Runtime::get().rundir();
+		if (!root)
+			return VACCEL_EIO;
+		std::string tmpl = std::string(root) + "/resource.XXXXXX";
+		if (!mkdtemp(tmpl.data())) {
 			int err = errno;
-			vaccel_error("resource init: %s: %s", path, strerror(err));
+			vaccel_error("resource init: cannot create a directory in "
+				     "%s: %s",
+				     root, strerror(err));
 			return err;
 		}
-		vaccel_blob *b = nullptr;
-		int ret = vaccel_blob_new(&b, path);
-		if (ret)
-			return ret;
-		blobs.push_back(b);
+		dir = std::move(tmpl);
 		return VACCEL_OK;
 	}
 };
@@ -64,6 +85,13 @@ int finish(vaccel_resource *res, Parts &parts, vaccel_resource_type_t type)
 {
 	Runtime &rt = Runtime::get();
 	auto impl = std::make_unique<ResourceImpl>();
+	// The directory's name first: a resource never exists without it.
+	std::unique_ptr<char, decltype(&free)> rundir(nullptr, free);
+	if (!parts.dir.empty()) {
+		rundir.reset(dup_cstr(parts.dir.c_str()));
+		if (!rundir)
+			return VACCEL_ENOMEM;
+	}
 	std::vector<char *> paths;
 	for (auto &p : parts.paths) {
 		char *c = dup_cstr(p.c_str());
@@ -102,6 +130,8 @@ int finish(vaccel_resource *res, Parts &parts, vaccel_resource_type_t type)
 		res->nr_blobs = parts.blobs.size();
 		parts.blobs.clear();
 	}
+	res->rundir = rundir.release();
+	parts.dir.clear(); // the resource's now
 	impl->self = res;
 	res->priv = impl.release();
 	res->id = rt.add_resource(res);
@@ -110,58 +140,6 @@ int finish(vaccel_resource *res, Parts &parts, vaccel_resource_type_t type)
 	return VACCEL_OK;
 }
 
-// A directory of the resource's own under the runtime's, for files it
-// writes.
-int make_rundir(std::string &dir)
-{
-	const char *root = Runtime::get().rundir();
-	if (!root)
-		return VACCEL_EIO;
-	std::string tmpl = std::string(root) + "/resource.XXXXXX";
-	if (!mkdtemp(tmpl.data())) {
-		int err = errno;
-		vaccel_error("resource init: cannot create a directory in %s: %s",
-			     root, strerror(err));
-		return err;
-	}
-	dir = tmpl;
-	return VACCEL_OK;
-}
-
-// Publish a resource (@p publish) that owns the directory @p dir (none if
-// empty): its name is copied first, so that a resource never exists
-// without the directory it must remove.
-template <class Publish>
-int own_rundir(const std::string &dir, vaccel_resource *res, Publish &&publish)
-{
-	char *copy = nullptr;
-	if (!dir.empty() && !(copy = dup_cstr(dir.c_str())))
-		return VACCEL_ENOMEM;
-	int ret = publish();
-	if (ret) {
-		free(copy);
-		return ret;
-	}
-	res->rundir = copy;
-	return VACCEL_OK;
-}
-
-template <class Init>
-int resource_alloc(vaccel_resource **out, Init &&init)
-{
-	if (!out)
-		return VACCEL_EINVAL;
-	auto *r = static_cast<vaccel_resource *>(calloc(1, sizeof(vaccel_resource)));
-	if (!r)
-		return VACCEL_ENOMEM;
-	int ret = init(r);
-	if (ret) {
-		free(r);
-		return ret;
-	}
-	*out = r;
-	return VACCEL_OK;
-}
 
 } // namespace
 
@@ -268,32 +246,18 @@ extern "C" int vaccel_resource_init_from_buf(struct vaccel_resource *res,
 	Runtime::get().ensure();
 	return guarded("resource init", [&]() -> int {
 		Parts parts;
-		const bool randomize = !filename;
-		const char *name = filename ? filename : "file";
-		std::string dir;
-		if (!mem_only) {
-			if (int ret = make_rundir(dir))
+		if (!mem_only)
+			if (int ret = parts.make_dir())
 				return ret;
-		}
 		parts.blobs.reserve(1); // no allocation between a blob and its owner
 		vaccel_blob *b = nullptr;
-		int ret = vaccel_blob_from_buf(
-			&b, static_cast<const uint8_t *>(buf), nr_bytes, false,
-			name, dir.empty() ? nullptr : dir.c_str(), randomize);
-		if (!ret) {
-			parts.blobs.push_back(b);
-			ret = own_rundir(dir, res, [&] {
-				return finish(res, parts, type);
-			});
-		}
-		if (ret && !dir.empty()) {
-			// The blob's file is removed with it first.
-			for (vaccel_blob *x : parts.blobs)
-				vaccel_blob_delete(x);
-			parts.blobs.clear();
-			remove_tree(dir);
-		}
-		return ret;
+		if (int ret = vaccel_blob_from_buf(
+			    &b, static_cast<const uint8_t *>(buf), nr_bytes, false,
+			    filename ? filename : "file",
+			    mem_only ? nullptr : parts.dir.c_str(), !filename))
+			return ret;
+		parts.blobs.push_back(b);
+		return finish(res, parts, type);
 	});
 }
 
@@ -322,18 +286,17 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 	Runtime::get().ensure();
 	return guarded("resource init", [&]() -> int {
 		Parts parts;
-		std::string dir;
 		// As upstream's, any blob of a file gives the resource a
 		// directory (which only MAPPED blobs' copies fill).
-		for (size_t i = 0; i < nr_blobs && dir.empty(); ++i)
+		for (size_t i = 0; i < nr_blobs && parts.dir.empty(); ++i)
 			if (blobs[i]->type != VACCEL_BLOB_BUFFER)
-				if (int ret = make_rundir(dir))
+				if (int ret = parts.make_dir())
 					return ret;
 		parts.blobs.reserve(nr_blobs); // no allocation between a blob and its owner
-		int ret = VACCEL_OK;
-		for (size_t i = 0; i < nr_blobs && !ret; ++i) {
+		for (size_t i = 0; i < nr_blobs; ++i) {
 			const vaccel_blob *src = blobs[i];
 			vaccel_blob *b = nullptr;
+			int ret;
 			if (src->type == VACCEL_BLOB_FILE)
 				ret = vaccel_blob_new(&b, src->path);
 			else
@@ -347,24 +310,14 @@ extern "C" int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 						src->data_owned,
 					src->name,
 					src->type == VACCEL_BLOB_MAPPED
-						? dir.c_str()
+						? parts.dir.c_str()
 						: nullptr,
 					false);
-			if (!ret)
-				parts.blobs.push_back(b);
+			if (ret)
+				return ret;
+			parts.blobs.push_back(b);
 		}
-		if (!ret)
-			ret = own_rundir(dir, res, [&] {
-				return finish(res, parts, type);
-			});
-		if (ret && !dir.empty()) {
-			// The blobs' files are removed with them first.
-			for (vaccel_blob *b : parts.blobs)
-				vaccel_blob_delete(b);
-			parts.blobs.clear();
-			remove_tree(dir);
-		}
-		return ret;
+		return finish(res, parts, type);
 	});
 }
 
@@ -403,7 +356,7 @@ extern "C" int vaccel_resource_new(struct vaccel_resource **res,
 				   const char *path,
 				   vaccel_resource_type_t type)
 {
-	return resource_alloc(res, [&](vaccel_resource *r) {
+	return new_init(res, [&](vaccel_resource *r) {
 		return vaccel_resource_init(r, path, type);
 	});
 }
@@ -412,7 +365,7 @@ extern "C" int vaccel_resource_multi_new(struct vaccel_resource **res,
 					 const char **paths, size_t nr_paths,
 					 vaccel_resource_type_t type)
 {
-	return resource_alloc(res, [&](vaccel_resource *r) {
+	return new_init(res, [&](vaccel_resource *r) {
 		return vaccel_resource_init_multi(r, paths, nr_paths, type);
 	});
 }
@@ -422,7 +375,7 @@ extern "C" int vaccel_resource_from_buf(struct vaccel_resource **res,
 					vaccel_resource_type_t type,
 					const char *filename, bool mem_only)
 {
-	return resource_alloc(res, [&](vaccel_resource *r) {
+	return new_init(res, [&](vaccel_resource *r) {
 		return vaccel_resource_init_from_buf(r, buf, nr_bytes, type,
 						     filename, mem_only);
 	});
@@ -433,7 +386,7 @@ extern "C" int vaccel_resource_from_blobs(struct vaccel_resource **res,
 					  size_t nr_blobs,
 					  vaccel_resource_type_t type)
 {
-	return resource_alloc(res, [&](vaccel_resource *r) {
+	return new_init(res, [&](vaccel_resource *r) {
 		return vaccel_resource_init_from_blobs(r, blobs, nr_blobs, type);
 	});
 }

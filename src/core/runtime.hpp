@@ -195,4 +195,26 @@ uint64_t now_ns() noexcept;
 // strdup that returns nullptr for nullptr.
 char *dup_cstr(const char *s) noexcept;
 
+// The *_new() of an API struct: a zeroed one from calloc, given to @p init
+// (its *_init()), handed out in @p out only if that succeeds.
+template <class T, class Init> int new_init(T **out, Init &&init)
+{
+	if (!out)
+		return VACCEL_EINVAL;
+	auto *t = static_cast<T *>(calloc(1, sizeof(T)));
+	if (!t)
+		return VACCEL_ENOMEM;
+	if (int ret = init(t)) {
+		free(t);
+		return ret;
+	}
+	*out = t;
+	return VACCEL_OK;
+}
+
+// vaccel_blob_init() of the regular file @p path, but a path that is not
+// one is the errno of stat() (VACCEL_ENOENT ...) where the public function
+// says VACCEL_EINVAL, as upstream's: resources report the cause.
+int blob_init_file(vaccel_blob *blob, const char *path) noexcept;
+
 } // namespace vaccel::core

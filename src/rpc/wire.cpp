@@ -130,21 +130,8 @@ void encode_tensor_descs(Writer &w, const std::vector<TensorDesc> &t)
 
 bool decode_tensors(Reader &r, uint32_t n, std::vector<TensorDesc> &out)
 {
-	if (n > kMaxTensors)
-		return false;
-	out.resize(n);
-	for (auto &d : out) {
-		uint32_t nd = 0;
-		if (!r.get(d.dtype) || !r.get(nd) || nd > kMaxDims)
-			return false;
-		d.dims.resize(nd);
-		for (auto &x : d.dims)
-			if (!r.get(x) || x < 0)
-				return false;
-		if (!r.get(d.size))
-			return false;
-	}
-	if (!r.skip_pad())
+	size_t used = 0;
+	if (!decode_tensor_descs(r, n, r.left(), used, out) || !r.skip_pad())
 		return false;
 	for (auto &d : out) {
 		if (d.size > r.left())
@@ -212,7 +199,6 @@ bool decode_register(const uint8_t *body, size_t len, RegisterRequest &out)
 void encode_model_reply(Writer &w, std::vector<iovec> &iov,
 			const std::vector<TensorDesc> &outputs)
 {
-	static const uint8_t zeros[kAlign] = {};
 	w.put<uint32_t>((uint32_t)outputs.size()).put<uint32_t>(0);
 	encode_tensor_descs(w, outputs);
 	iov.push_back({w.buf().data(), w.size()});
@@ -220,7 +206,7 @@ void encode_model_reply(Writer &w, std::vector<iovec> &iov,
 		if (d.size)
 			iov.push_back({const_cast<uint8_t *>(d.data), d.size});
 		if (padded(d.size) > d.size)
-			iov.push_back({const_cast<uint8_t *>(zeros),
+			iov.push_back({const_cast<uint8_t *>(kZeros),
 				       padded(d.size) - d.size});
 	}
 }

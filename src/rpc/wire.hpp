@@ -26,6 +26,8 @@ constexpr uint16_t kVersion = 4;
 constexpr uint16_t kMinVersion = 3; // the oldest an agent still serves
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kAlign = 8; // payloads are padded so the agent can use them in place
+// What pads a payload, gathered into a message as it is.
+inline constexpr uint8_t kZeros[kAlign] = {};
 constexpr uint64_t kDefaultMaxMessage = 256ull << 20;
 constexpr uint32_t kMaxArgs = 1024;
 constexpr uint32_t kMaxBlobs = 64;
@@ -144,6 +146,16 @@ public:
 	bool ok() const { return ok_; }
 	size_t left() const { return n_ - at_; }
 	size_t offset() const { return at_; }
+	// As a source of the stream decoders below: @p n bytes copied out,
+	// or skipped.
+	bool read(void *out, size_t n)
+	{
+		const uint8_t *p = take(n);
+		if (p && n)
+			memcpy(out, p, n);
+		return p != nullptr;
+	}
+	bool skip(size_t n) { return take(n) != nullptr; }
 
 private:
 	const uint8_t *p_;
@@ -248,11 +260,41 @@ void encode_model_reply(Writer &w, std::vector<iovec> &iov,
 void encode_status(Writer &w, uint32_t code, const char *message);
 
 // The decoders read from a source with `bool read(void *p, size_t n)` and
-// `bool skip(size_t n)` (false: the stream broke), so that a client reads a
-// reply straight from its socket into the tensors it allocates. @p len is
+// `bool skip(size_t n)` (false: the stream broke): a Reader over bytes in
+// memory, or a client's socket, so that it reads a reply straight into the
+// tensors it allocates. @p len is
 // the body's length and @p used what of it was read before; each returns 0
 // or VACCEL_EBACKEND (the bytes are not a reply, or a read failed), and the
 // status decoder VACCEL_ESESS where the text could not be read.
+
+// The header and descriptors of a run's reply of @p expect outputs; then
+// @p used is where the first output's bytes begin.
+// @p n tensor descriptors (encode_tensor_descs, without its padding), each
+// within @p len bytes of body counting from @p used, which they advance.
+// Dimensions are never negative.
+template <class Src>
+bool decode_tensor_descs(Src &src, uint32_t n, size_t len, size_t &used,
+			 std::vector<TensorDesc> &out)
+{
+	if (n > kMaxTensors)
+		return false;
+	out.assign(n, TensorDesc{});
+	for (auto &d : out) {
+		uint32_t nd = 0;
+		if (used + 8 > len || !src.read(&d.dtype, 4) ||
+		    !src.read(&nd, 4) || nd > kMaxDims)
+			return false;
+		d.dims.resize(nd);
+		used += 8 + 8 * (size_t)nd + 8;
+		if (used > len || (nd && !src.read(d.dims.data(), 8 * nd)) ||
+		    !src.read(&d.size, 8))
+			return false;
+		for (int64_t x : d.dims)
+			if (x < 0)
+				return false;
+	}
+	return true;
+}
 
 // The header and descriptors of a run's reply of @p expect outputs; then
 // @p used is where the first output's bytes begin.
@@ -262,25 +304,11 @@ int decode_model_reply_head(Src &src, size_t len, uint32_t expect,
 {
 	uint32_t n = 0, zero = 0;
 	if (len < used + 8 || !src.read(&n, 4) || !src.read(&zero, 4) ||
-	    n != expect || n > kMaxTensors)
+	    n != expect)
 		return VACCEL_EBACKEND;
 	used += 8;
-	out.assign(n, TensorDesc{});
-	for (auto &d : out) {
-		uint32_t nd = 0;
-		if (used + 8 > len || !src.read(&d.dtype, 4) ||
-		    !src.read(&nd, 4) || nd > kMaxDims)
-			return VACCEL_EBACKEND;
-		d.dims.resize(nd);
-		used += 8 + 8 * (size_t)nd + 8;
-		if (used > len || (nd && !src.read(d.dims.data(), 8 * nd)) ||
-		    !src.read(&d.size, 8))
-			return VACCEL_EBACKEND;
-		for (int64_t x : d.dims)
-			if (x < 0)
-				return VACCEL_EBACKEND;
-	}
-	if (!src.skip(padded(used) - used))
+	if (!decode_tensor_descs(src, n, len, used, out) ||
+	    !src.skip(padded(used) - used))
 		return VACCEL_EBACKEND;
 	used = padded(used);
 	// Every output's bytes must fit what is left.
@@ -308,32 +336,6 @@ int decode_status(Src &src, size_t len, size_t &used, uint32_t &code,
 	return 0;
 }
 
-// A source over bytes in memory (tests, fuzzing).
-class BufSource {
-public:
-	BufSource(const uint8_t *p, size_t n) : p_(p), n_(n) {}
-	bool read(void *out, size_t n)
-	{
-		if (n > n_ - at_)
-			return false;
-		if (n)
-			std::memcpy(out, p_ + at_, n);
-		at_ += n;
-		return true;
-	}
-	bool skip(size_t n)
-	{
-		if (n > n_ - at_)
-			return false;
-		at_ += n;
-		return true;
-	}
-	const uint8_t *here() const { return p_ + at_; }
-
-private:
-	const uint8_t *p_;
-	size_t n_, at_ = 0;
-};
 
 // Decode the body of an OP request. Returns 0 or a VACCEL_E* code; never
 // reads outside [body, body + len). @p max_write bounds what the agent will

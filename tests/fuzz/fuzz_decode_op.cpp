@@ -63,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	// A MODEL run's reply, as a client reads it: the descriptors, the
 	// outputs' bytes (which must fit the body), then a status.
 	{
-		vaccel::rpc::BufSource src(body, size);
+		vaccel::rpc::Reader src(body, size);
 		std::vector<vaccel::rpc::TensorDesc> outs;
 		size_t used = 0;
 		const uint32_t expect = size ? body[0] % 4 : 0;

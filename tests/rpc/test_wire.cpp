@@ -357,7 +357,7 @@ TEST(Wire, ModelReplyRoundTrip)
 	auto body = model_reply(outs, 7, "all fine");
 	EXPECT_EQ(body.size() % kAlign, 0u);
 
-	BufSource src(body.data(), body.size());
+	Reader src(body.data(), body.size());
 	std::vector<TensorDesc> got;
 	size_t used = 0;
 	ASSERT_EQ(decode_model_reply_head(src, body.size(), 3, got, used), 0);
@@ -383,12 +383,12 @@ TEST(Wire, ModelReplyRoundTrip)
 	EXPECT_EQ(used, body.size());
 
 	// Another count than asked for, or a body cut anywhere: refused.
-	BufSource again(body.data(), body.size());
+	Reader again(body.data(), body.size());
 	used = 0;
 	EXPECT_EQ(decode_model_reply_head(again, body.size(), 2, got, used),
 		  VACCEL_EBACKEND);
 	for (size_t cut = 0; cut < body.size(); cut += 4) {
-		BufSource part(body.data(), cut);
+		Reader part(body.data(), cut);
 		size_t u = 0;
 		int head = decode_model_reply_head(part, cut, 3, got, u);
 		if (head == 0) { // the head fits: then the outputs do not
@@ -397,7 +397,7 @@ TEST(Wire, ModelReplyRoundTrip)
 				need += padded(d.size);
 			EXPECT_LE(need, cut);
 			size_t at = need;
-			BufSource rest(body.data() + need, cut - need);
+			Reader rest(body.data() + need, cut - need);
 			EXPECT_NE(decode_status(rest, cut, at, code, text), 0)
 				<< "cut at " << cut;
 		}
@@ -418,7 +418,7 @@ TEST(Wire, ModelReplyRefusesLies)
 		return b;
 	};
 	auto decode = [](const std::vector<uint8_t> &b, uint32_t expect) {
-		BufSource src(b.data(), b.size());
+		Reader src(b.data(), b.size());
 		std::vector<TensorDesc> got;
 		size_t used = 0;
 		return decode_model_reply_head(src, b.size(), expect, got, used);
@@ -435,7 +435,7 @@ TEST(Wire, ModelReplyRefusesLies)
 	w.put<uint32_t>(0).put<uint32_t>(kMaxStatusMessage + 1);
 	std::vector<uint8_t> b(w.buf().begin(), w.buf().end());
 	b.resize(b.size() + kMaxStatusMessage + 8, 'x');
-	BufSource src(b.data(), b.size());
+	Reader src(b.data(), b.size());
 	size_t used = 0;
 	uint32_t code;
 	std::string text;
@@ -444,7 +444,7 @@ TEST(Wire, ModelReplyRefusesLies)
 	std::string big(kMaxStatusMessage + 100, 'y');
 	Writer st;
 	encode_status(st, 1, big.c_str());
-	BufSource s2(st.buf().data(), st.size());
+	Reader s2(st.buf().data(), st.size());
 	used = 0;
 	ASSERT_EQ(decode_status(s2, st.size(), used, code, text), 0);
 	EXPECT_EQ(text.size(), kMaxStatusMessage);
