@@ -3,7 +3,9 @@
 # runs each for SECONDS:
 #   fuzz_decode_op  the wire decoders of OP and MODEL bodies;
 #   fuzz_agent      everything a guest can send on one connection, served by
-#                   the agent's own code with the noop and exec plugins.
+#                   the agent's own code with the noop and exec plugins;
+#   fuzz_gray28     the image decoder of the torch plugin without OpenCV
+#                   (libpng, libjpeg), seeded with the model's samples.
 # A crash fails the script and leaves its input in build-fuzz/. Objects are
 # rebuilt when any source they may include changed.
 set -euo pipefail
@@ -16,7 +18,7 @@ if [ -z "$CXX" ]; then
 fi
 CC=${CXX/clang++/clang}
 out=build-fuzz
-mkdir -p "$out/obj" "$out/corpus" "$out/corpus-agent"
+mkdir -p "$out/obj" "$out/corpus" "$out/corpus-agent" "$out/corpus-gray28"
 flags=(-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 	-Isrc -Iinclude -Iplugins -Ibuild/include -Ibuild-release/include)
 
@@ -43,6 +45,8 @@ wire_objs=("$out"/obj/src_rpc_wire.cpp.o)
 	"${wire_objs[@]}" -o "$out/fuzz_decode_op"
 "$CXX" -std=c++20 "${flags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_agent.cpp \
 	"$out"/obj/*.o -lpthread -ldl -o "$out/fuzz_agent"
+"$CXX" -std=c++20 "${flags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_gray28.cpp \
+	"$out"/obj/*.o -lpng16 -ljpeg -lpthread -ldl -o "$out/fuzz_gray28"
 
 # Seeds for the agent: a session, a noop call in it, the session released
 # (records as tests/fuzz/fuzz_agent.cpp reads them).
@@ -50,6 +54,11 @@ if [ -z "$(ls -A "$out/corpus-agent")" ]; then
 	z8='\x00\x00\x00\x00\x00\x00\x00\x00'
 	printf "\x02\x08\x00$z8\x88\x18\x00$z8$z8$z8\x83\x08\x00$z8" \
 		>"$out/corpus-agent/seed-noop"
+fi
+
+# Seeds for the decoder: the model's sample images, where a build made them.
+if [ -z "$(ls -A "$out/corpus-gray28")" ]; then
+	cp build/models/fashion-mnist/sample-* "$out/corpus-gray28/" 2>/dev/null || true
 fi
 
 run() { # target corpus
@@ -61,3 +70,5 @@ echo "fuzz_decode_op, $secs s:"
 run fuzz_decode_op corpus
 echo "fuzz_agent, $secs s:"
 run fuzz_agent corpus-agent
+echo "fuzz_gray28, $secs s:"
+run fuzz_gray28 corpus-gray28

@@ -10,7 +10,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio
 	libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
 	pybind11-dev python3-dev python3-numpy python3-pytest python3-pip
-	libtorch-dev libopencv-dev libpng-dev python3-torch python3-pil dataset-fashion-mnist
+	libtorch-dev libopencv-dev libpng-dev libjpeg-dev python3-torch python3-pil dataset-fashion-mnist
 	libmicrohttpd-dev graphviz curl systemd
 	yamllint
 )

@@ -33,7 +33,7 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== end to end in a QEMU guest (static guests over TCP and vsock)"
 tests/vm/run.sh build
 
-echo "== fuzz the wire decoder and an agent connection (libFuzzer, 20 s each)"
+echo "== fuzz the wire decoder, an agent connection and the PNG/JPEG decoder (libFuzzer, 20 s each)"
 scripts/fuzz.sh 20
 
 echo "== benchmarks run (smoke, figures are in docs/performance.md)"

@@ -2,15 +2,14 @@
 // What the classifying plugins (torch, opencv) do alike around inference:
 // find the session's classifier, decode the image the same way (so that
 // the same model in two formats gives the same label), and hand back the
-// label. Header-only: plugins share no library. Needs OpenCV's imgcodecs
-// and imgproc.
+// label. Header-only: plugins share no library. The decoders are beside it:
+// gray28_opencv.hpp (OpenCV) and gray28_png_jpeg.hpp (libpng and libjpeg,
+// for a plugin built where there is no OpenCV, as on a GPU machine with
+// pip's libtorch).
 #pragma once
 
 #include "image_size.hpp"
 #include "model_files.hpp"
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include <cinttypes>
 #include <climits>
@@ -33,14 +32,15 @@ inline vaccel_resource *classifier(const char *tag, vaccel_session *sess,
 	return found;
 }
 
-// The image (JPEG, PNG, anything OpenCV decodes) as 28 x 28 8-bit
-// grayscale, the input of the Fashion-MNIST model the build trains; empty,
-// and logged, if it cannot be decoded.
-inline cv::Mat decode_gray28(const char *tag, const void *img, size_t len)
+// Whether an image may be decoded: it is there, its header says how large
+// it is (PNG, JPEG, BMP, PNM, WebP), and that is within
+// VACCEL_IMAGE_MAX_PIXELS. Logged if not. Each decoder (gray28_opencv.hpp,
+// gray28_png_jpeg.hpp) asks this first.
+inline bool image_admitted(const char *tag, const void *img, size_t len)
 {
 	if (!img || !len || len > INT32_MAX) {
 		vaccel_error("[%s] image_classification: no image", tag);
-		return {};
+		return false;
 	}
 	// Sized before it is decoded: what it declares is what decoding
 	// would take.
@@ -50,7 +50,7 @@ inline cv::Mat decode_gray28(const char *tag, const void *img, size_t len)
 		vaccel_error("[%s] image_classification: not an image whose size "
 			     "can be checked before decoding (PNG, JPEG, BMP, PNM, "
 			     "WebP)", tag);
-		return {};
+		return false;
 	}
 	if (!size.width || !size.height ||
 	    __builtin_mul_overflow(size.width, size.height, &pixels) ||
@@ -59,19 +59,14 @@ inline cv::Mat decode_gray28(const char *tag, const void *img, size_t len)
 			     " pixels is refused (VACCEL_IMAGE_MAX_PIXELS: %" PRIu64 ")",
 			     tag, size.format, size.width, size.height,
 			     image_max_pixels());
-		return {};
+		return false;
 	}
-	cv::Mat raw(1, (int)len, CV_8U, const_cast<void *>(img));
-	cv::Mat gray = cv::imdecode(raw, cv::IMREAD_GRAYSCALE);
-	if (gray.empty()) {
-		vaccel_error("[%s] image_classification: cannot decode the image "
-			     "(%zu bytes)", tag, len);
-		return {};
-	}
-	if (gray.rows != 28 || gray.cols != 28)
-		cv::resize(gray, gray, cv::Size(28, 28), 0, 0, cv::INTER_AREA);
-	return gray;
+	return true;
 }
+
+// The side of the square grayscale input of the Fashion-MNIST model the
+// build trains: what every decoder gives.
+constexpr int kSide = 28;
 
 // Class @p cls as the tag (its label, else its number) and "classify" as
 // the image name.

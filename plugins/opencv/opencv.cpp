@@ -13,7 +13,7 @@
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
-#include "common/classify.hpp"
+#include "common/gray28_opencv.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -128,9 +128,10 @@ int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	if (!res)
 		return VACCEL_ENOENT;
 	auto m = load(op, res);
-	cv::Mat gray = vaccel_plugin::decode_gray28("opencv", img, len_img);
-	if (gray.empty())
+	uint8_t pixels[vaccel_plugin::kSide * vaccel_plugin::kSide];
+	if (!vaccel_plugin::gray28_opencv("opencv", img, len_img, pixels))
 		return VACCEL_EINVAL;
+	cv::Mat gray(vaccel_plugin::kSide, vaccel_plugin::kSide, CV_8U, pixels);
 	cv::Mat blob = cv::dnn::blobFromImage(gray, 1.0 / 255);
 	cv::Mat logits;
 	{

@@ -13,26 +13,29 @@
 //       blob's bytes, so a resource held in memory works like one on disk.
 //   vaccel_image_classification      the session's registered MODEL resource
 //       that holds a *.pt classifier and its labels (labels.txt, else the
-//       first *.txt; one a line, in output order). The image (JPEG, PNG, anything OpenCV decodes) becomes
+//       first *.txt; one a line, in output order). The image becomes
 //       1x1x28x28 float grayscale pixels / 255, the input of the Fashion-MNIST
 //       model the build trains (models/): the model normalises on its own.
 //       The tag is the top-1 label; out_imgname is "classify".
 //
-// Built without OpenCV (a GPU machine with pip's libtorch and nothing
-// else), the plugin runs models but does not classify images.
-//
-// Images are decoded and resized by OpenCV (imgcodecs, imgproc) rather than
-// libjpeg/libpng directly, by the code the opencv plugin uses too
-// (plugins/common/classify.hpp): the two differ only in the inference engine
-// and agree on the same image.
+// Images are decoded and resized by OpenCV where the build has it, by the
+// code the opencv plugin uses (plugins/common/gray28_opencv.hpp), so that
+// the two differ only in the inference engine and agree on the same image.
+// Without OpenCV (a GPU machine with pip's libtorch) libpng and libjpeg
+// decode PNG and JPEG to the same pixels (gray28_png_jpeg.hpp); with
+// neither, the plugin runs models but does not classify images.
 //
 // Everything is one translation unit: torch's headers dominate build time.
 // No C++ exception leaves the plugin (guarded()).
 #include <vaccel.h>
 
 #include "common/model_files.hpp"
-#ifdef VACCEL_TORCH_IMAGES
-#include "common/classify.hpp" // OpenCV: images are decoded with it
+#if defined(VACCEL_TORCH_IMAGES_OPENCV)
+#include "common/gray28_opencv.hpp"
+#define VACCEL_TORCH_IMAGES 1
+#elif defined(VACCEL_TORCH_IMAGES_PNG_JPEG)
+#include "common/gray28_png_jpeg.hpp"
+#define VACCEL_TORCH_IMAGES 1
 #endif
 #include "common/tensor_out.h"
 
@@ -380,6 +383,12 @@ int torch_model_run(vaccel_session *, vaccel_resource *model,
 }
 
 #ifdef VACCEL_TORCH_IMAGES
+#ifdef VACCEL_TORCH_IMAGES_OPENCV
+constexpr auto gray28 = vaccel_plugin::gray28_opencv;
+#else
+constexpr auto gray28 = vaccel_plugin::gray28_png_jpeg;
+#endif
+
 int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	     unsigned char *out_imgname, size_t len_img, size_t len_out_text,
 	     size_t len_out_imgname)
@@ -390,14 +399,15 @@ int classify(vaccel_session *sess, const void *img, unsigned char *out_text,
 	if (!res)
 		return VACCEL_ENOENT;
 	auto m = load(op, res);
-	cv::Mat gray = vaccel_plugin::decode_gray28("torch", img, len_img);
-	if (gray.empty())
+	constexpr int side = vaccel_plugin::kSide;
+	uint8_t gray[side * side];
+	if (!gray28("torch", img, len_img, gray))
 		return VACCEL_EINVAL;
-	cv::Mat pixels;
-	gray.convertTo(pixels, CV_32F, 1.0 / 255);
-	// pixels outlives the forward pass: no copy needed.
-	torch::Tensor input =
-		torch::from_blob(pixels.ptr<float>(), {1, 1, 28, 28}).to(device);
+	float pixels[side * side];
+	for (int i = 0; i < side * side; ++i)
+		pixels[i] = gray[i] * (1.0F / 255);
+	// pixels outlives the forward pass: no copy needed on the CPU.
+	torch::Tensor input = torch::from_blob(pixels, {1, 1, side, side}).to(device);
 	torch::Tensor logits;
 	{
 		c10::InferenceMode guard;
