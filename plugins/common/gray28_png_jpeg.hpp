@@ -3,7 +3,7 @@
 // decoded by libpng and libjpeg and resized here: for a plugin built where
 // there is no OpenCV, such as a GPU machine with pip's libtorch, whose one
 // other need is these two small libraries. It gives what gray28_opencv.hpp
-// gives for the same PNG or JPEG (tests/unit/test_gray28.cpp), so that a
+// gives for the same PNG or JPEG (tests/gray28/test_gray28.cpp), so that a
 // model labels an image alike in either build:
 //  - PNG: libpng's simplified reader to RGBA, alpha dropped, the weights
 //    OpenCV has libpng use (0.299, 0.587, 0.114 in 1/32768ths; gray images

@@ -8,7 +8,7 @@
 // model's 28 x 28. And what either refuses.
 #include "../../plugins/common/gray28_opencv.hpp"
 #include "../../plugins/common/gray28_png_jpeg.hpp"
-#include "model_data.hpp"
+#include "model_data.hpp" // tests/unit
 
 #include <gtest/gtest.h>
 
