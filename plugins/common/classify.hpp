@@ -34,13 +34,13 @@ inline vaccel_resource *classifier(const char *tag, vaccel_session *sess,
 
 // Whether an image may be decoded: it is there, its header says how large
 // it is (PNG, JPEG, BMP, PNM, WebP), and that is within
-// VACCEL_IMAGE_MAX_PIXELS. Logged if not. Each decoder (gray28_opencv.hpp,
-// gray28_png_jpeg.hpp) asks this first.
-inline bool image_admitted(const char *tag, const void *img, size_t len)
+// VACCEL_IMAGE_MAX_PIXELS: its format ("PNG", ...), else nullptr, logged.
+// Each decoder (gray28_opencv.hpp, gray28_png_jpeg.hpp) asks this first.
+inline const char *image_admitted(const char *tag, const void *img, size_t len)
 {
 	if (!img || !len || len > INT32_MAX) {
 		vaccel_error("[%s] image_classification: no image", tag);
-		return false;
+		return nullptr;
 	}
 	// Sized before it is decoded: what it declares is what decoding
 	// would take.
@@ -50,7 +50,7 @@ inline bool image_admitted(const char *tag, const void *img, size_t len)
 		vaccel_error("[%s] image_classification: not an image whose size "
 			     "can be checked before decoding (PNG, JPEG, BMP, PNM, "
 			     "WebP)", tag);
-		return false;
+		return nullptr;
 	}
 	if (!size.width || !size.height ||
 	    __builtin_mul_overflow(size.width, size.height, &pixels) ||
@@ -59,9 +59,9 @@ inline bool image_admitted(const char *tag, const void *img, size_t len)
 			     " pixels is refused (VACCEL_IMAGE_MAX_PIXELS: %" PRIu64 ")",
 			     tag, size.format, size.width, size.height,
 			     image_max_pixels());
-		return false;
+		return nullptr;
 	}
-	return true;
+	return size.format;
 }
 
 // The side of the square grayscale input of the Fashion-MNIST model the

@@ -238,9 +238,9 @@ inline void area_resize(const uint8_t *src, uint32_t w, uint32_t h,
 inline bool gray28_png_jpeg(const char *tag, const void *img, size_t len,
 			    uint8_t out[kSide * kSide])
 {
-	if (!image_admitted(tag, img, len))
+	const char *format = image_admitted(tag, img, len);
+	if (!format)
 		return false;
-	const char *format = image_size(img, len).format;
 	std::vector<uint8_t> gray;
 	uint32_t w = 0, h = 0;
 	bool ok = false;
